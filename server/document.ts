@@ -1,0 +1,178 @@
+import * as Y from 'yjs'
+import { CollabError } from './errors.ts'
+import type { Logger } from './logger.ts'
+import { Presence } from './presence.ts'
+import type { Store } from './store/store.ts'
+import { findUpdateProblem } from './update-check.ts'
+
+/** Sends a change to the doc's room; `except` is the socket it came from (null: everyone). */
+export type Broadcast = (name: string, update: Uint8Array, except: string | null) => void
+
+export interface DocumentOptions {
+  store: Store
+  logger: Logger
+  broadcast: Broadcast
+  /** Log bytes since the last snapshot that make the document compact (see Config.compactLogBytes). */
+  compactLogBytes: number
+}
+
+/** Delay before retrying a failed write, doubling up to the maximum. */
+const REPAIR_DELAY_MS = { first: 500, max: 10_000 }
+
+/**
+ * One loaded Yjs doc (content or comments) with its presence and its durability bookkeeping.
+ *
+ * Every change the doc makes is appended to the store, whether it came from a client or
+ * from Yjs itself (its formatting cleanup deletes items after a remote update: lessons.md),
+ * and broadcast to the room. A change is relayed as soon as it is applied; its sender is
+ * acknowledged only once `whenStored()` says it is durable.
+ *
+ * When an append fails, the log has a hole; the next durable point is then a snapshot of
+ * the whole doc (a compaction), retried with backoff until storage works again.
+ */
+export class CollabDocument {
+  readonly doc = new Y.Doc({ gc: true })
+  readonly presence = new Presence()
+  /** Sockets that joined this doc. */
+  readonly clients = new Set<string>()
+
+  /** Sequence number of the latest append. */
+  private appendSeq = 0
+  /** Settles when the latest append has settled (the store settles appends in order). */
+  private lastAppend: Promise<unknown> = Promise.resolve()
+  /** Sequence numbers of failed appends not yet covered by a snapshot. */
+  private holes: number[] = []
+  private compaction: Promise<void> | null = null
+  private repairTimer: NodeJS.Timeout | null = null
+  private repairDelay = REPAIR_DELAY_MS.first
+  private logBytes: number
+  private snapshotBytes: number
+  private destroyed = false
+
+  private constructor(
+    readonly name: string,
+    private readonly options: DocumentOptions,
+    stored: { logBytes: number; snapshotBytes: number },
+  ) {
+    this.logBytes = stored.logBytes
+    this.snapshotBytes = stored.snapshotBytes
+  }
+
+  /** Loads a doc from the store. Rejects (and writes nothing) when the store cannot be read. */
+  static async load(name: string, options: DocumentOptions): Promise<CollabDocument> {
+    const stored = await options.store.loadContent(name)
+    const document = new CollabDocument(name, options, stored)
+    Y.transact(document.doc, () => {
+      for (const update of stored.updates) Y.applyUpdate(document.doc, update)
+    })
+    document.doc.on('update', (update: Uint8Array, origin: unknown) => document.onChange(update, origin))
+    return document
+  }
+
+  /**
+   * Integrates a client's update. Throws `invalid-update` (leaving the doc untouched) when the
+   * update does not decode or depends on data the server lacks. Resolves once it is durable.
+   */
+  applyClientUpdate(update: Uint8Array, origin: string): Promise<void> {
+    const problem = findUpdateProblem(this.doc, update)
+    if (problem) throw new CollabError('invalid-update', problem)
+    try {
+      Y.applyUpdate(this.doc, update, origin)
+    } catch (error) {
+      this.options.logger.error({ doc: this.name, err: error }, 'Yjs failed to integrate an update that passed the check')
+      throw new CollabError('invalid-update', 'the update could not be integrated')
+    }
+    const store = this.doc.store as { pendingStructs: unknown; pendingDs: unknown }
+    if (store.pendingStructs || store.pendingDs) {
+      // The check above should make this unreachable; never keep parked data that peers would miss.
+      store.pendingStructs = null
+      store.pendingDs = null
+      this.options.logger.error({ doc: this.name }, 'update left pending data after passing the check')
+      throw new CollabError('invalid-update', 'update depends on data the server does not have')
+    }
+    return this.whenStored()
+  }
+
+  /** What a client with `stateVector` lacks, and the server's state vector. */
+  diff(stateVector: Uint8Array): { update: Uint8Array; stateVector: Uint8Array } {
+    return { update: Y.encodeStateAsUpdate(this.doc, stateVector), stateVector: Y.encodeStateVector(this.doc) }
+  }
+
+  /** Resolves once every change applied so far is durable; rejects while storage fails. */
+  async whenStored(): Promise<void> {
+    const target = this.appendSeq
+    await this.lastAppend
+    // A compaction already under way may predate `target`; then it takes one more.
+    while (this.holes.some((seq) => seq <= target)) await this.compact()
+  }
+
+  /** True while some applied change is not durable because storage failed. */
+  get hasUnstoredChanges(): boolean {
+    return this.holes.length > 0
+  }
+
+  /** Stops retries and frees the Yjs doc. Call only once `whenStored()` has resolved. */
+  destroy(): void {
+    this.destroyed = true
+    if (this.repairTimer) clearTimeout(this.repairTimer)
+    this.doc.destroy()
+  }
+
+  private onChange(update: Uint8Array, origin: unknown): void {
+    this.options.broadcast(this.name, update, typeof origin === 'string' ? origin : null)
+    const seq = ++this.appendSeq
+    this.logBytes += update.length
+    this.lastAppend = this.options.store.appendUpdate(this.name, update).then(
+      () => this.maybeCompact(),
+      (error: unknown) => this.onAppendFailed(seq, error),
+    )
+  }
+
+  private onAppendFailed(seq: number, error: unknown): void {
+    this.holes.push(seq)
+    this.options.logger.error({ doc: this.name, err: error }, 'storing an update failed; will store a snapshot')
+    this.scheduleRepair()
+  }
+
+  private scheduleRepair(): void {
+    if (this.repairTimer || this.destroyed) return
+    this.repairTimer = setTimeout(() => {
+      this.repairTimer = null
+      this.compact().then(
+        () => (this.repairDelay = REPAIR_DELAY_MS.first),
+        () => {
+          this.repairDelay = Math.min(this.repairDelay * 2, REPAIR_DELAY_MS.max)
+          if (this.holes.length > 0) this.scheduleRepair()
+        },
+      )
+    }, this.repairDelay)
+    this.repairTimer.unref()
+  }
+
+  private maybeCompact(): void {
+    if (this.logBytes >= Math.max(this.options.compactLogBytes, this.snapshotBytes)) {
+      this.compact().catch((error: unknown) => {
+        this.options.logger.warn({ doc: this.name, err: error }, 'compaction failed; the log still holds the updates')
+      })
+    }
+  }
+
+  /** Writes a snapshot of the whole doc, which covers every change applied before it. One at a time. */
+  private compact(): Promise<void> {
+    if (this.compaction) return this.compaction
+    const covered = this.appendSeq
+    const snapshot = Y.encodeStateAsUpdate(this.doc)
+    const logBytesBefore = this.logBytes
+    this.compaction = this.options.store
+      .compact(this.name, snapshot)
+      .then(() => {
+        this.holes = this.holes.filter((seq) => seq > covered)
+        this.snapshotBytes = snapshot.length
+        this.logBytes -= logBytesBefore
+      })
+      .finally(() => {
+        this.compaction = null
+      })
+    return this.compaction
+  }
+}

@@ -1,0 +1,32 @@
+import { loadConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+import { startServer } from './server.ts'
+
+/** `npm start`: runs the server until SIGTERM or SIGINT, then stores everything and exits. */
+async function main(): Promise<void> {
+  const config = loadConfig()
+  const logger = createLogger(config.logLevel)
+  const server = await startServer({ config, logger })
+  console.log(`Collaboration server listening on ${server.url}`)
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown could not store everything')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+main().catch((error: unknown) => {
+  console.error(`Could not start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+})

@@ -68,15 +68,8 @@ export class Session {
     })
   }
 
-  /** Takes the socket out of a doc: its room, its presence states, its place among the doc's clients. */
-  leaveDoc(name: string): void {
-    const membership = this.socket.data.memberships.get(name)
-    if (!membership) return
-    this.socket.data.memberships.delete(name)
-    void this.socket.leave(name)
-    const removal = membership.document.presence.removeOwner(this.socket.id)
-    if (removal) this.socket.to(name).emit('awareness', name, removal)
-    this.context.registry.close(membership.document, this.socket.id)
+  private leaveDoc(name: string): void {
+    leaveDoc(this.socket, name, this.context.registry)
   }
 
   private async join(args: unknown[], reply: Reply<JoinReply>): Promise<void> {
@@ -202,6 +195,17 @@ export class Session {
       }
     })
   }
+}
+
+/** Takes a socket out of a doc: its room, its presence states, its place among the doc's clients. */
+export function leaveDoc(socket: CollabSocket, name: string, registry: DocumentRegistry): void {
+  const membership = socket.data.memberships.get(name)
+  if (!membership) return
+  socket.data.memberships.delete(name)
+  void socket.leave(name)
+  const removal = membership.document.presence.removeOwner(socket.id)
+  if (removal) socket.to(name).emit('awareness', name, removal)
+  registry.close(membership.document, socket.id)
 }
 
 /** An awareness update with no states. */

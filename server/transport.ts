@@ -3,7 +3,7 @@ import { Server } from 'socket.io'
 import { COLLAB_NAMESPACE, LIMITS, commentsDocName, type ClientToServerEvents, type Role, type ServerToClientEvents } from '../shared/protocol.ts'
 import { authorIdFromSecret } from '../shared/identity.ts'
 import { TokenBucket } from './rate-limit.ts'
-import { Session, type CollabNamespace, type SessionContext, type SocketData } from './session.ts'
+import { Session, leaveDoc, type CollabNamespace, type SessionContext, type SocketData } from './session.ts'
 
 export interface Transport {
   io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
@@ -55,7 +55,7 @@ export function attachTransport(httpServer: HttpServer, context: SessionContext)
         for (const socketId of [...(nsp.adapter.rooms.get(name) ?? [])]) {
           const socket = nsp.sockets.get(socketId)
           if (!socket || socket.data.memberships.get(name)?.role !== role) continue
-          new Session(socket, context).leaveDoc(name)
+          leaveDoc(socket, name, context.registry)
           socket.emit('revoked', name, { code: 'forbidden', message: `the ${role} link was rotated` })
           revoked++
         }

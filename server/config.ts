@@ -28,6 +28,12 @@ export interface Config {
   unloadDelayMs: number
   /** pino level. Env `LOG_LEVEL`, default `info`. */
   logLevel: string
+  /** PostgreSQL connection string; when set, the shared database replaces the embedded store. Env `DATABASE_URL`. */
+  databaseUrl: string | null
+  /** Redis URL; when set, rooms span every node on that Redis (needs `databaseUrl`). Env `REDIS_URL`. */
+  redisUrl: string | null
+  /** Bearer token for `GET /metrics` and the `/admin` namespace; both are off without it. Env `ADMIN_TOKEN`. */
+  adminToken: string | null
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -42,6 +48,9 @@ export const DEFAULT_CONFIG: Config = {
   compactLogBytes: 1024 * 1024,
   unloadDelayMs: 2000,
   logLevel: 'info',
+  databaseUrl: null,
+  redisUrl: null,
+  adminToken: null,
 }
 
 function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min = 0): number {
@@ -57,6 +66,12 @@ function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min = 0)
 /** Reads the configuration from the environment; throws a RangeError naming a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const d = DEFAULT_CONFIG
+  if (env.REDIS_URL && !env.DATABASE_URL) {
+    throw new RangeError('REDIS_URL needs DATABASE_URL: nodes that share rooms must share one store')
+  }
+  if (env.ADMIN_TOKEN !== undefined && env.ADMIN_TOKEN !== '' && env.ADMIN_TOKEN.length < 16) {
+    throw new RangeError('ADMIN_TOKEN must be at least 16 characters')
+  }
   return {
     port: integer(env, 'PORT', d.port),
     host: env.HOST || d.host,
@@ -72,5 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     compactLogBytes: integer(env, 'COMPACT_LOG_BYTES', d.compactLogBytes, 1024),
     unloadDelayMs: integer(env, 'UNLOAD_DELAY_MS', d.unloadDelayMs),
     logLevel: env.LOG_LEVEL || d.logLevel,
+    databaseUrl: env.DATABASE_URL || null,
+    redisUrl: env.REDIS_URL || null,
+    adminToken: env.ADMIN_TOKEN || null,
   }
 }

@@ -5,13 +5,29 @@ import { Presence } from './presence.ts'
 import type { Store } from './store/store.ts'
 import { findUpdateProblem } from './update-check.ts'
 
-/** Sends a change to the doc's room; `except` is the socket it came from (null: everyone). */
-export type Broadcast = (name: string, update: Uint8Array, except: string | null) => void
+/**
+ * Where a change came from, which decides where it goes:
+ * - a local socket's update: to the room (but that socket), to the other nodes, to the store;
+ * - another node's (stored there, and its clients already have it): nowhere else;
+ * - the store, re-read after the nodes lost touch: to this node's clients only;
+ * - Yjs itself (its cleanup after a remote update; no origin): to everyone, the nodes, the store.
+ */
+export type ChangeOrigin = { socket: string } | { peer: true } | { store: true }
+
+/** The ways out of a document; the transport provides them. */
+export interface Relay {
+  /** To the sockets in the doc's room (on every node), except `except`. */
+  toRoom(name: string, update: Uint8Array, except: string | null): void
+  /** To this node's sockets in the room only. */
+  toLocalRoom(name: string, update: Uint8Array): void
+  /** To the other nodes holding the doc in memory. */
+  toPeers(name: string, update: Uint8Array): void
+}
 
 export interface DocumentOptions {
   store: Store
   logger: Logger
-  broadcast: Broadcast
+  relay: Relay
   /** Log bytes since the last snapshot that make the document compact (see Config.compactLogBytes). */
   compactLogBytes: number
 }
@@ -73,11 +89,11 @@ export class CollabDocument {
    * Integrates a client's update. Throws `invalid-update` (leaving the doc untouched) when the
    * update does not decode or depends on data the server lacks. Resolves once it is durable.
    */
-  applyClientUpdate(update: Uint8Array, origin: string): Promise<void> {
+  applyClientUpdate(update: Uint8Array, socketId: string): Promise<void> {
     const problem = findUpdateProblem(this.doc, update)
     if (problem) throw new CollabError('invalid-update', problem)
     try {
-      Y.applyUpdate(this.doc, update, origin)
+      Y.applyUpdate(this.doc, update, { socket: socketId } satisfies ChangeOrigin)
     } catch (error) {
       this.options.logger.error({ doc: this.name, err: error }, 'Yjs failed to integrate an update that passed the check')
       throw new CollabError('invalid-update', 'the update could not be integrated')
@@ -91,6 +107,15 @@ export class CollabDocument {
       throw new CollabError('invalid-update', 'update depends on data the server does not have')
     }
     return this.whenStored()
+  }
+
+  /**
+   * Integrates an update that another node accepted and stored, or that the store holds
+   * (`from: 'store'`). Whatever this doc lacked reaches this node's clients as needed.
+   */
+  applyStoredUpdate(update: Uint8Array, from: 'peer' | 'store'): void {
+    if (findUpdateProblem(this.doc, update)) return // it arrives again with the next resync
+    Y.applyUpdate(this.doc, update, from === 'peer' ? { peer: true } : { store: true })
   }
 
   /** What a client with `stateVector` lacks, and the server's state vector. */
@@ -119,7 +144,12 @@ export class CollabDocument {
   }
 
   private onChange(update: Uint8Array, origin: unknown): void {
-    this.options.broadcast(this.name, update, typeof origin === 'string' ? origin : null)
+    const { relay } = this.options
+    const from = origin as Partial<{ socket: string; peer: true; store: true }> | null
+    if (from?.peer) return
+    if (from?.store) return relay.toLocalRoom(this.name, update)
+    relay.toRoom(this.name, update, from?.socket ?? null)
+    relay.toPeers(this.name, update)
     const seq = ++this.appendSeq
     this.logBytes += update.length
     this.lastAppend = this.options.store.appendUpdate(this.name, update).then(

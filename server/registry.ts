@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import * as Y from 'yjs'
 import { parseDocName } from '../shared/protocol.ts'
 import { CollabDocument, type DocumentOptions } from './document.ts'
 
@@ -20,6 +21,8 @@ export class DocumentRegistry extends EventEmitter<{ loaded: [name: string]; unl
   private readonly loading = new Map<string, Promise<CollabDocument>>()
   private readonly releasing = new Map<string, Promise<void>>()
   private readonly unloadTimers = new Map<string, NodeJS.Timeout>()
+  /** Updates other nodes stored while this node was loading the doc; applied once it is loaded. */
+  private readonly peerUpdatesWhileLoading = new Map<string, Uint8Array[]>()
 
   constructor(private readonly options: RegistryOptions) {
     super()
@@ -60,6 +63,31 @@ export class DocumentRegistry extends EventEmitter<{ loaded: [name: string]; unl
     this.unloadTimers.set(document.name, timer)
   }
 
+  /** Hands an update another node accepted to the doc, if this node holds it or is loading it. */
+  applyPeerUpdate(name: string, update: Uint8Array): void {
+    const document = this.loaded.get(name)
+    if (document) document.applyStoredUpdate(update, 'peer')
+    else this.peerUpdatesWhileLoading.get(name)?.push(update)
+  }
+
+  /**
+   * Re-reads every loaded doc from the store and gives this node's clients what they missed:
+   * the anti-entropy step after the nodes lost messages (Redis was down). Every acknowledged
+   * update is in the shared store, so once each node has done this, all clients converge.
+   */
+  async resyncFromStore(): Promise<void> {
+    await Promise.all(
+      [...this.loaded.values()].map(async (document) => {
+        try {
+          const { updates } = await this.options.store.loadContent(document.name)
+          if (updates.length > 0) document.applyStoredUpdate(Y.mergeUpdates(updates), 'store')
+        } catch (error) {
+          this.options.logger.error({ doc: document.name, err: error }, 'resync from the store failed')
+        }
+      }),
+    )
+  }
+
   /** Stores everything and frees every doc (server shutdown). Rejects if something could not be stored. */
   async shutdown(): Promise<void> {
     for (const timer of this.unloadTimers.values()) clearTimeout(timer)
@@ -73,14 +101,19 @@ export class DocumentRegistry extends EventEmitter<{ loaded: [name: string]; unl
   private load(name: string): Promise<CollabDocument> {
     const pending = this.loading.get(name)
     if (pending) return pending
+    this.peerUpdatesWhileLoading.set(name, [])
     const loading = (async () => {
       await this.releasing.get(name)
       const document = await CollabDocument.load(name, this.options)
+      for (const update of this.peerUpdatesWhileLoading.get(name) ?? []) document.applyStoredUpdate(update, 'peer')
       this.loaded.set(name, document)
       this.emit('loaded', name)
       void this.saveTitle(document)
       return document
-    })().finally(() => this.loading.delete(name))
+    })().finally(() => {
+      this.loading.delete(name)
+      this.peerUpdatesWhileLoading.delete(name)
+    })
     this.loading.set(name, loading)
     return loading
   }

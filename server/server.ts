@@ -47,7 +47,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     logger,
     compactLogBytes: config.compactLogBytes,
     unloadDelayMs: config.unloadDelayMs,
-    broadcast: (name, update, except) => transport?.broadcast(name, update, except),
+    // Documents load only through joins, which the transport serves, so it is there by then.
+    relay: {
+      toRoom: (...args) => transport?.relay.toRoom(...args),
+      toLocalRoom: (...args) => transport?.relay.toLocalRoom(...args),
+      toPeers: (...args) => transport?.relay.toPeers(...args),
+    },
   })
   const httpServer = createServer()
   const api = createHttpApi(
@@ -55,7 +60,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     options.app ?? notFound,
   )
   httpServer.on('request', api)
-  transport = attachTransport(httpServer, { config, store, registry, logger })
+  try {
+    transport = await attachTransport(httpServer, { config, store, registry, logger })
+  } catch (error) {
+    await store.close()
+    throw error
+  }
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -73,7 +83,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
-      await transport.close()
+      await transport!.close()
       try {
         await registry.shutdown()
       } finally {

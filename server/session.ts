@@ -13,6 +13,7 @@ import {
   type ServerToClientEvents,
 } from '../shared/protocol.ts'
 import { roleForToken } from './access.ts'
+import type { Cluster } from './cluster.ts'
 import type { Config } from './config.ts'
 import type { CollabDocument } from './document.ts'
 import { CollabError, errorReply } from './errors.ts'
@@ -39,6 +40,7 @@ export type CollabSocket = Socket<ClientToServerEvents, ServerToClientEvents, Re
 export type CollabNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
 
 export interface SessionContext {
+  cluster: Cluster
   config: Config
   store: Store
   registry: DocumentRegistry
@@ -116,6 +118,7 @@ export class Session {
     }
     reply({ ok: true, role, update: diff.update, stateVector: diff.stateVector })
     this.socket.emit('awareness', docName, document.presence.encodeAll() ?? EMPTY_AWARENESS)
+    for (const states of await this.context.cluster.presenceElsewhere(docName)) this.socket.emit('awareness', docName, states)
   }
 
   private async update(args: unknown[], reply: Reply<OkReply>): Promise<void> {

@@ -2,25 +2,32 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import { Server } from 'socket.io'
 import { COLLAB_NAMESPACE, LIMITS, commentsDocName, type ClientToServerEvents, type Role, type ServerToClientEvents } from '../shared/protocol.ts'
 import { authorIdFromSecret } from '../shared/identity.ts'
+import { SINGLE_NODE, joinCluster, type Cluster } from './cluster.ts'
+import type { Relay } from './document.ts'
 import { TokenBucket } from './rate-limit.ts'
 import { Session, leaveDoc, type CollabNamespace, type SessionContext, type SocketData } from './session.ts'
 
+export type CollabServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
+
 export interface Transport {
-  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
-  /** Relays a doc change to its room, except to the socket it came from. */
-  broadcast(name: string, update: Uint8Array, except: string | null): void
-  /** Cuts off every socket that joined document `id` with the link of `role`; returns how many. */
-  revokeLink(id: string, role: Role): number
+  io: CollabServer
+  /** Where documents send their changes. */
+  relay: Relay
+  /** Cuts off every socket, on every node, that joined document `id` with the link of `role`. */
+  revokeLink(id: string, role: Role): void
   close(): Promise<void>
 }
 
 /** Room in Socket.IO's buffer above the update limit, so an oversized update still gets its `too-large` ack. */
 const ENVELOPE_BYTES = 64 * 1024
 
-/** The Socket.IO side of the server: namespace `/collab`, one room per doc name. */
-export function attachTransport(httpServer: HttpServer, context: SessionContext): Transport {
-  const { config, logger } = context
-  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(httpServer, {
+/**
+ * The Socket.IO side of the server: namespace `/collab`, one room per doc name; across nodes
+ * when `config.redisUrl` is set.
+ */
+export async function attachTransport(httpServer: HttpServer, context: Omit<SessionContext, 'cluster'>): Promise<Transport> {
+  const { config, logger, registry } = context
+  const io: CollabServer = new Server(httpServer, {
     maxHttpBufferSize: config.maxUpdateBytes + ENVELOPE_BYTES,
     // Browsers' WebSockets ignore CORS, so the origin is checked on every handshake.
     allowRequest: (req, callback) => callback(null, isOriginAllowed(req, config.allowedOrigins)),
@@ -29,6 +36,34 @@ export function attachTransport(httpServer: HttpServer, context: SessionContext)
     // Connection state recovery stays off: rooms are entered only through `join`, which checks the token.
   })
   const nsp: CollabNamespace = io.of(COLLAB_NAMESPACE)
+
+  const revokeHere = (id: string, role: Role) => {
+    let revoked = 0
+    for (const name of [id, commentsDocName(id)]) {
+      for (const socketId of [...(nsp.adapter.rooms.get(name) ?? [])]) {
+        const socket = nsp.sockets.get(socketId)
+        if (!socket || socket.data.memberships.get(name)?.role !== role) continue
+        leaveDoc(socket, name, registry)
+        socket.emit('revoked', name, { code: 'forbidden', message: `the ${role} link was rotated` })
+        revoked++
+      }
+    }
+    if (revoked > 0) logger.info({ doc: id, role, sockets: revoked }, 'revoked sockets of a rotated link')
+  }
+
+  const cluster: Cluster = config.redisUrl
+    ? await joinCluster(io, nsp, {
+        redisUrl: config.redisUrl,
+        logger,
+        handlers: {
+          onPeerUpdate: (name, update) => registry.applyPeerUpdate(name, update),
+          onRevoke: revokeHere,
+          presenceOf: (name) => registry.get(name)?.presence.encodeAll() ?? null,
+          onReconnected: () => void registry.resyncFromStore(),
+        },
+      })
+    : SINGLE_NODE
+  const sessionContext: SessionContext = { ...context, cluster }
 
   nsp.use((socket, next) => {
     const identity: unknown = (socket.handshake.auth as { identity?: unknown } | undefined)?.identity
@@ -41,31 +76,28 @@ export function attachTransport(httpServer: HttpServer, context: SessionContext)
     socket.data.events = new TokenBucket(config.eventsPerSecond, config.eventBurst)
     next()
   })
-  nsp.on('connection', (socket) => new Session(socket, context).listen())
+  nsp.on('connection', (socket) => new Session(socket, sessionContext).listen())
 
   return {
     io,
-    broadcast(name, update, except) {
-      if (except) nsp.to(name).except(except).emit('update', name, update)
-      else nsp.to(name).emit('update', name, update)
+    relay: {
+      toRoom(name, update, except) {
+        if (except) nsp.to(name).except(except).emit('update', name, update)
+        else nsp.to(name).emit('update', name, update)
+      },
+      toLocalRoom(name, update) {
+        nsp.local.to(name).emit('update', name, update)
+      },
+      toPeers: (name, update) => cluster.publishUpdate(name, update),
     },
     revokeLink(id, role) {
-      let revoked = 0
-      for (const name of [id, commentsDocName(id)]) {
-        for (const socketId of [...(nsp.adapter.rooms.get(name) ?? [])]) {
-          const socket = nsp.sockets.get(socketId)
-          if (!socket || socket.data.memberships.get(name)?.role !== role) continue
-          leaveDoc(socket, name, context.registry)
-          socket.emit('revoked', name, { code: 'forbidden', message: `the ${role} link was rotated` })
-          revoked++
-        }
-      }
-      logger.info({ doc: id, role, sockets: revoked }, 'link rotated')
-      return revoked
+      revokeHere(id, role)
+      cluster.revokeElsewhere(id, role)
     },
     async close() {
-      nsp.disconnectSockets(true)
+      nsp.local.disconnectSockets(true)
       await new Promise<void>((resolve) => io.close(() => resolve()))
+      await cluster.close()
     },
   }
 }

@@ -19,6 +19,11 @@ export function newLink(token: string, now = new Date()): LinkRecord {
   return { tokenHash: hashToken(token), createdAt: now.toISOString() }
 }
 
+/** Compares two secrets in constant time (of their hashes, so lengths leak nothing either). */
+export function tokensEqual(given: string, expected: string): boolean {
+  return timingSafeEqual(Buffer.from(hashToken(given), 'hex'), Buffer.from(hashToken(expected), 'hex'))
+}
+
 /**
  * The role a token grants on a document, or null. Compares against every link's hash in
  * constant time, so timing reveals neither which role matched nor how much of a hash did.

@@ -11,10 +11,11 @@ import {
   type Role,
   type RotateLinkResponse,
 } from '../shared/protocol.ts'
-import { newLink, newToken, roleForToken } from './access.ts'
+import { newLink, newToken, roleForToken, tokensEqual } from './access.ts'
 import type { Config } from './config.ts'
 import { CollabError } from './errors.ts'
 import type { Logger } from './logger.ts'
+import type { Metrics } from './metrics.ts'
 import { KeyedRateLimiter } from './rate-limit.ts'
 import type { DocumentRegistry } from './registry.ts'
 import type { DocumentRecord, Store } from './store/store.ts'
@@ -26,6 +27,7 @@ export interface HttpApiOptions {
   logger: Logger
   /** Cuts off the sockets that joined with a rotated link. */
   revokeLink(id: string, role: Role): void
+  metrics: Metrics
 }
 
 /** Largest request body accepted, in bytes; no route needs more. */
@@ -99,6 +101,17 @@ export function createHttpApi(options: HttpApiOptions, fallback: RequestHandler)
     return { record, role }
   }
 
+  /** Prometheus text, for the admin token only; without a configured token the route does not exist. */
+  async function sendMetrics(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const adminToken = options.config.adminToken
+    if (!adminToken) throw new CollabError('not-found', 'metrics are off: set ADMIN_TOKEN')
+    const token = /^Bearer (.{1,256})$/.exec(req.headers.authorization ?? '')?.[1]
+    if (!token || !tokensEqual(token, adminToken)) throw new CollabError('forbidden', 'metrics need the admin token')
+    const text = await options.metrics.registry.metrics()
+    res.writeHead(200, { 'content-type': options.metrics.registry.contentType, 'cache-control': 'no-store' })
+    res.end(text)
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     const method = req.method ?? 'GET'
@@ -106,6 +119,7 @@ export function createHttpApi(options: HttpApiOptions, fallback: RequestHandler)
       const writable = await store.checkWritable().then(() => true, () => false)
       return send(res, writable ? 200 : 503, { ok: writable })
     }
+    if (path === '/metrics' && method === 'GET') return sendMetrics(req, res)
     if (!path.startsWith('/api/')) return fallback(req, res)
     let match: RegExpExecArray | null
     if (path === '/api/docs' && method === 'POST') return send(res, ...(await createDocument(req)))

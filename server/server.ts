@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { DEFAULT_CONFIG, type Config } from './config.ts'
 import { createHttpApi, type RequestHandler } from './http-api.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { Metrics, measuredStore } from './metrics.ts'
+import { COLLAB_NAMESPACE } from '../shared/protocol.ts'
 import { DocumentRegistry } from './registry.ts'
 import { openFileStore } from './store/file-store.ts'
 import type { Store } from './store/store.ts'
@@ -39,10 +41,16 @@ const notFound: RequestHandler = (_req, res) => {
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const config: Config = { ...DEFAULT_CONFIG, ...options.config }
   const logger = options.logger ?? createLogger(config.logLevel)
-  const store = options.store ?? (await openFileStore({ dataDir: config.dataDir, logger }))
-
   let transport: Transport | undefined
-  const registry = new DocumentRegistry({
+  let registry: DocumentRegistry | undefined
+  const metrics = new Metrics({
+    sockets: () => transport?.io.of(COLLAB_NAMESPACE).sockets.size ?? 0,
+    documents: () => registry?.size ?? 0,
+    awarenessStates: () => [...(registry?.documents() ?? [])].reduce((sum, d) => sum + d.presence.size, 0),
+  })
+  const store = measuredStore(options.store ?? (await openFileStore({ dataDir: config.dataDir, logger })), metrics)
+
+  registry = new DocumentRegistry({
     store,
     logger,
     compactLogBytes: config.compactLogBytes,
@@ -56,12 +64,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   })
   const httpServer = createServer()
   const api = createHttpApi(
-    { config, store, registry, logger, revokeLink: (id, role) => transport?.revokeLink(id, role) },
+    { config, store, registry, logger, metrics, revokeLink: (id, role) => transport?.revokeLink(id, role) },
     options.app ?? notFound,
   )
   httpServer.on('request', api)
   try {
-    transport = await attachTransport(httpServer, { config, store, registry, logger })
+    transport = await attachTransport(httpServer, { config, store, registry, logger, metrics })
   } catch (error) {
     await store.close()
     throw error

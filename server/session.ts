@@ -18,6 +18,7 @@ import type { Config } from './config.ts'
 import type { CollabDocument } from './document.ts'
 import { CollabError, errorReply } from './errors.ts'
 import type { Logger } from './logger.ts'
+import type { Metrics } from './metrics.ts'
 import type { TokenBucket } from './rate-limit.ts'
 import type { DocumentRegistry } from './registry.ts'
 import type { Store } from './store/store.ts'
@@ -41,6 +42,7 @@ export type CollabNamespace = Namespace<ClientToServerEvents, ServerToClientEven
 
 export interface SessionContext {
   cluster: Cluster
+  metrics: Metrics
   config: Config
   store: Store
   registry: DocumentRegistry
@@ -117,6 +119,7 @@ export class Session {
       throw new CollabError('unavailable', 'storage is failing; try again shortly')
     }
     reply({ ok: true, role, update: diff.update, stateVector: diff.stateVector })
+    this.context.metrics.joins.inc()
     this.socket.emit('awareness', docName, document.presence.encodeAll() ?? EMPTY_AWARENESS)
     for (const states of await this.context.cluster.presenceElsewhere(docName)) this.socket.emit('awareness', docName, states)
   }
@@ -134,12 +137,16 @@ export class Session {
       throw new CollabError('forbidden', 'commenting needs an identity in the handshake')
     }
     this.spendEvent()
+    const stopTimer = this.context.metrics.ackSeconds.startTimer()
     try {
       await membership.document.applyClientUpdate(update, this.socket.id)
     } catch (error) {
       if (error instanceof CollabError) throw error
       throw new CollabError('unavailable', 'the update could not be stored')
     }
+    stopTimer()
+    this.context.metrics.updatesIn.inc()
+    this.context.metrics.bytesIn.inc(update.length)
     reply({ ok: true })
   }
 
@@ -188,7 +195,9 @@ export class Session {
       const fail = (error: unknown) => {
         ack?.(errorReply(error))
         const fields = { doc: typeof args[0] === 'string' ? args[0].slice(0, 80) : undefined, socket: this.socket.id, event }
-        if (error instanceof CollabError) this.context.logger.info({ ...fields, code: error.code }, error.message)
+        const { code } = errorReply(error)
+        this.context.metrics.countRefused(code)
+        if (error instanceof CollabError) this.context.logger.info({ ...fields, code }, error.message)
         else this.context.logger.error({ ...fields, err: error }, 'event failed')
       }
       try {

@@ -1,9 +1,11 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import { Server } from 'socket.io'
-import { COLLAB_NAMESPACE, LIMITS, commentsDocName, type ClientToServerEvents, type Role, type ServerToClientEvents } from '../shared/protocol.ts'
+import { ADMIN_NAMESPACE, COLLAB_NAMESPACE, LIMITS, commentsDocName, type ClientToServerEvents, type Role, type ServerToClientEvents } from '../shared/protocol.ts'
 import { authorIdFromSecret } from '../shared/identity.ts'
 import { SINGLE_NODE, joinCluster, type Cluster } from './cluster.ts'
+import { tokensEqual } from './access.ts'
 import type { Relay } from './document.ts'
+import type { Metrics } from './metrics.ts'
 import { TokenBucket } from './rate-limit.ts'
 import { Session, leaveDoc, type CollabNamespace, type SessionContext, type SocketData } from './session.ts'
 
@@ -26,7 +28,7 @@ const ENVELOPE_BYTES = 64 * 1024
  * when `config.redisUrl` is set.
  */
 export async function attachTransport(httpServer: HttpServer, context: Omit<SessionContext, 'cluster'>): Promise<Transport> {
-  const { config, logger, registry } = context
+  const { config, logger, registry, metrics } = context
   const io: CollabServer = new Server(httpServer, {
     maxHttpBufferSize: config.maxUpdateBytes + ENVELOPE_BYTES,
     // Browsers' WebSockets ignore CORS, so the origin is checked on every handshake.
@@ -77,15 +79,27 @@ export async function attachTransport(httpServer: HttpServer, context: Omit<Sess
     next()
   })
   nsp.on('connection', (socket) => new Session(socket, sessionContext).listen())
+  if (config.adminToken) streamMetricsToAdmins(io, config.adminToken, metrics)
+
+  /** Counts what a relay sends to this node's sockets (other nodes count their own). */
+  const countSent = (name: string, update: Uint8Array, except: string | null) => {
+    const room = nsp.adapter.rooms.get(name)
+    const recipients = (room?.size ?? 0) - (except && room?.has(except) ? 1 : 0)
+    if (recipients <= 0) return
+    metrics.updatesOut.inc(recipients)
+    metrics.bytesOut.inc(recipients * update.length)
+  }
 
   return {
     io,
     relay: {
       toRoom(name, update, except) {
+        countSent(name, update, except)
         if (except) nsp.to(name).except(except).emit('update', name, update)
         else nsp.to(name).emit('update', name, update)
       },
       toLocalRoom(name, update) {
+        countSent(name, update, null)
         nsp.local.to(name).emit('update', name, update)
       },
       toPeers: (name, update) => cluster.publishUpdate(name, update),
@@ -100,6 +114,33 @@ export async function attachTransport(httpServer: HttpServer, context: Omit<Sess
       await cluster.close()
     },
   }
+}
+
+/** How often the admin view gets fresh figures, in ms. */
+const ADMIN_INTERVAL_MS = 1000
+
+/**
+ * Namespace `/admin`: sockets that present the admin token (`auth.token`) receive `metrics`
+ * (the summary of every collab_ figure) once a second while any of them is connected.
+ */
+function streamMetricsToAdmins(io: CollabServer, adminToken: string, metrics: Metrics): void {
+  const admin = (io as unknown as Server).of(ADMIN_NAMESPACE)
+  admin.use((socket, next) => {
+    const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token
+    if (typeof token === 'string' && tokensEqual(token, adminToken)) next()
+    else next(Object.assign(new Error('the admin view needs the admin token'), { data: { code: 'forbidden' } }))
+  })
+  let timer: NodeJS.Timeout | null = null
+  const send = () => void metrics.summary().then((summary) => admin.emit('metrics', { at: Date.now(), ...summary }))
+  admin.on('connection', (socket) => {
+    send()
+    timer ??= setInterval(send, ADMIN_INTERVAL_MS)
+    socket.on('disconnect', () => {
+      if (admin.sockets.size > 0 || !timer) return
+      clearInterval(timer)
+      timer = null
+    })
+  })
 }
 
 /** No Origin header (not a browser), the server's own origin, or a configured one. */

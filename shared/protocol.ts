@@ -8,6 +8,9 @@ export const PROTOCOL_VERSION = 1
 /** The Socket.IO namespace every collaboration socket connects to. */
 export const COLLAB_NAMESPACE = '/collab'
 
+/** The Socket.IO namespace that streams the server's figures (`metrics` events) to holders of the admin token. */
+export const ADMIN_NAMESPACE = '/admin'
+
 export const ROLES = ['viewer', 'commenter', 'editor', 'owner'] as const
 export type Role = (typeof ROLES)[number]
 

@@ -8,7 +8,8 @@ import type { DataDirLock } from './data-dir-lock.ts'
 import { encodeFileName } from './file-name.ts'
 import { Metadata } from './metadata.ts'
 import type { DocumentRecord, LinkRecord, Store, StoredContent } from './store.ts'
-import { fsyncPath, UpdateLog } from './update-log.ts'
+import { fsyncPath } from './fs-sync.ts'
+import { UpdateLog } from './update-log.ts'
 
 /** Directory inside DATA_DIR that holds the snapshots and update logs. */
 export const CONTENT_DIR_NAME = 'content'

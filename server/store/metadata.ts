@@ -3,7 +3,7 @@ import { Low } from 'lowdb'
 import { JSONFile } from 'lowdb/node'
 import type { Role } from '../../shared/protocol.ts'
 import type { DocumentRecord, LinkRecord } from './store.ts'
-import { fsyncPath } from './update-log.ts'
+import { fsyncPath } from './fs-sync.ts'
 
 /** Name of the metadata file inside DATA_DIR. */
 export const METADATA_FILE_NAME = 'metadata.json'

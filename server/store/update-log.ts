@@ -1,8 +1,9 @@
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises'
-import type { FileHandle } from 'node:fs/promises'
+import { readdir, readFile, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { crc32 } from 'node:zlib'
 import type { Logger } from 'pino'
+import { fsyncPath, withFile, writeFully } from './fs-sync.ts'
+import { LogFile } from './log-file.ts'
+import { decodeRecords, encodeRecord } from './record.ts'
 import type { StoredContent } from './store.ts'
 
 // The files of one doc name, `<base>` being its encoded name, are `<base>.<gen>.snap` and
@@ -11,33 +12,7 @@ import type { StoredContent } from './store.ts'
 // moves appends to log g+1 at once, then renames a snapshot into place as `<base>.<g+1>.snap`,
 // so a crash at any step leaves files that still describe everything acknowledged.
 
-const HEADER_BYTES = 8
 const FILE_PATTERN = /^(0|[1-9]\d*)\.(snap|log)(\.tmp)?$/
-
-/** Frames a payload as one record: `[u32 LE payload length][u32 LE crc32 of payload][payload]`. */
-export function encodeRecord(payload: Uint8Array): Buffer {
-  const record = Buffer.allocUnsafe(HEADER_BYTES + payload.length)
-  record.writeUInt32LE(payload.length, 0)
-  record.writeUInt32LE(crc32(payload), 4)
-  record.set(payload, HEADER_BYTES)
-  return record
-}
-
-/** The records in `data[0, limit)`, up to the first one that is incomplete or fails its crc. */
-function decodeRecords(data: Buffer, limit = data.length): { records: Uint8Array[]; goodBytes: number } {
-  const records: Uint8Array[] = []
-  let offset = 0
-  while (offset + HEADER_BYTES <= limit) {
-    const length = data.readUInt32LE(offset)
-    const end = offset + HEADER_BYTES + length
-    if (end > limit) break
-    const payload = new Uint8Array(data.buffer, data.byteOffset + offset + HEADER_BYTES, length)
-    if (crc32(payload) !== data.readUInt32LE(offset + 4)) break
-    records.push(payload)
-    offset = end
-  }
-  return { records, goodBytes: offset }
-}
 
 /**
  * The snapshot and update logs of one doc name. Appends are durable when they resolve;
@@ -186,127 +161,6 @@ export class UpdateLog {
   }
 }
 
-interface PendingAppend {
-  record: Buffer
-  resolve: () => void
-  reject: (error: unknown) => void
-}
-
-/**
- * One append-only log file with group commit: while a write and its fdatasync are in
- * flight, appends queue up, and the whole queue then goes out in one write and one sync.
- */
-class LogFile {
-  private queue: PendingAppend[] = []
-  private flushing: Promise<void> | undefined
-  private handle: Promise<FileHandle> | undefined
-  // Set while the file may hold bytes after `durableBytes`: a failed write left part of a
-  // batch whose appends were rejected. They are cut off before the next write.
-  private dirtyTail = false
-  private closed = false
-
-  constructor(
-    private readonly file: string,
-    /** Bytes of whole records known to be on disk. */
-    public durableBytes: number,
-    private exists: boolean,
-    private readonly onSync: () => void,
-    /** Settles once the appends of the log this one replaces have settled. */
-    private readonly after: Promise<void>,
-  ) {}
-
-  append(update: Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`log file ${this.file} is closed`))
-    // Encoding copies the update, so a caller reusing its buffer cannot change what is stored.
-    const record = encodeRecord(update)
-    return new Promise((resolve, reject) => {
-      this.queue.push({ record, resolve, reject })
-      this.flushing ??= this.flush()
-    })
-  }
-
-  /** Settles once every append made so far has settled; never rejects. */
-  settled(): Promise<void> {
-    return this.flushing ?? Promise.resolve()
-  }
-
-  /** Waits for queued appends to settle, then closes the file. */
-  async close(): Promise<void> {
-    this.closed = true
-    await this.flushing
-    const handle = await this.handle?.catch(() => undefined)
-    this.handle = undefined
-    if (handle === undefined) return
-    try {
-      // The whole records of a failed batch pass the crc check: only cutting them off keeps
-      // a later load from returning updates whose appends were rejected.
-      if (this.dirtyTail) {
-        await handle.truncate(this.durableBytes)
-        await handle.datasync()
-      }
-    } finally {
-      await handle.close()
-    }
-  }
-
-  private async flush(): Promise<void> {
-    // Waiting (at least one microtask) lets appends made in the same tick as the first one
-    // share its write, and settles appends in call order across a compaction: callers such
-    // as the document wait for their last append only.
-    await this.after
-    while (this.queue.length > 0) {
-      const batch = this.queue
-      this.queue = []
-      try {
-        await this.write(Buffer.concat(batch.map((pending) => pending.record)))
-        for (const pending of batch) pending.resolve()
-      } catch (error) {
-        for (const pending of batch) pending.reject(error)
-      }
-    }
-    this.flushing = undefined
-  }
-
-  private async write(data: Buffer): Promise<void> {
-    const handle = await this.openHandle()
-    if (this.dirtyTail) {
-      // If this fails, this batch is rejected too and the next write or close tries again.
-      await handle.truncate(this.durableBytes)
-      this.dirtyTail = false
-    }
-    this.dirtyTail = true
-    await writeFully(handle, data)
-    await handle.datasync()
-    this.onSync()
-    this.durableBytes += data.length
-    this.dirtyTail = false
-  }
-
-  private openHandle(): Promise<FileHandle> {
-    this.handle ??= this.createHandle().catch((error: unknown) => {
-      this.handle = undefined
-      throw error
-    })
-    return this.handle
-  }
-
-  private async createHandle(): Promise<FileHandle> {
-    // O_APPEND: every write lands at the end, which after a truncate is `durableBytes`.
-    const handle = await open(this.file, 'a')
-    if (!this.exists) {
-      // A synced record in a file whose directory entry was not synced is lost in a crash.
-      try {
-        await fsyncPath(path.dirname(this.file))
-      } catch (error) {
-        await handle.close()
-        throw error
-      }
-      this.exists = true
-    }
-    return handle
-  }
-}
-
 interface Layout {
   /** Generation of the newest snapshot. */
   snapshot: number | undefined
@@ -354,26 +208,4 @@ async function repairLog(file: string, logger: Logger): Promise<number> {
 
 function fileName(base: string, generation: number, kind: 'snap' | 'log'): string {
   return `${base}.${generation}.${kind}`
-}
-
-async function writeFully(handle: FileHandle, data: Buffer): Promise<void> {
-  // A write may be short (the disk filled up in the middle); the next one then reports why.
-  for (let offset = 0; offset < data.length; ) {
-    const { bytesWritten } = await handle.write(data, offset, data.length - offset)
-    offset += bytesWritten
-  }
-}
-
-/** fsyncs a file, or a directory to make the creation, rename or removal of its entries durable. */
-export function fsyncPath(target: string): Promise<void> {
-  return withFile(target, 'r', (handle) => handle.sync())
-}
-
-async function withFile<T>(file: string, flags: string, use: (handle: FileHandle) => Promise<T>): Promise<T> {
-  const handle = await open(file, flags)
-  try {
-    return await use(handle)
-  } finally {
-    await handle.close()
-  }
 }

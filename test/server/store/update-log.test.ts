@@ -5,7 +5,8 @@ import { pino } from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import * as Y from 'yjs'
 import { encodeFileName } from '../../../server/store/file-name.ts'
-import { encodeRecord, UpdateLog } from '../../../server/store/update-log.ts'
+import { encodeRecord } from '../../../server/store/record.ts'
+import { UpdateLog } from '../../../server/store/update-log.ts'
 
 const base = encodeFileName('doc')
 

@@ -93,12 +93,12 @@ export async function joinCluster(
       peers.serverSideEmit('revoke', id, role)
     },
     async presenceElsewhere(name) {
-      try {
-        const replies = await peers.timeout(PRESENCE_TIMEOUT_MS).serverSideEmitWithAck('presence', name)
-        return replies.filter((r): r is string => typeof r === 'string').map((r) => Buffer.from(r, 'base64'))
-      } catch {
-        return [] // a node that does not answer in time has its presence relayed as it changes
-      }
+      // The adapter's requestsTimeout bounds the wait; a node that does not answer in time
+      // has its presence relayed as it changes.
+      const replies = await peers
+        .serverSideEmitWithAck('presence', name)
+        .catch((error: { responses?: unknown[] }) => error.responses ?? [])
+      return replies.filter((r): r is string => typeof r === 'string').map((r) => Buffer.from(r, 'base64'))
     },
     async close() {
       pub.disconnect()
@@ -111,5 +111,5 @@ export async function joinCluster(
 interface PeerMessages {
   on(event: string, listener: (...args: never[]) => void): void
   serverSideEmit(event: string, ...args: unknown[]): boolean
-  timeout(ms: number): { serverSideEmitWithAck(event: string, ...args: unknown[]): Promise<unknown[]> }
+  serverSideEmitWithAck(event: string, ...args: unknown[]): Promise<unknown[]>
 }

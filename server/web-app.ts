@@ -1,0 +1,166 @@
+import { createReadStream } from 'node:fs'
+import { mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { extname, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RequestHandler } from './http-api.ts'
+import type { Logger } from './logger.ts'
+
+/** The repository root (this file is `server/web-app.ts`). */
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** Where `vite build` puts the web app. */
+export const WEB_DIST = join(ROOT, 'dist', 'web')
+/** What the build is made from: a change to any file here makes the build stale. */
+const BUILD_INPUTS = [join(ROOT, 'web'), join(ROOT, 'shared'), join(ROOT, 'vite.config.ts')]
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+}
+
+/**
+ * The page's CSP. Inline styles stay allowed because ProseMirror decorations (remote selections)
+ * set style attributes; scripts only ever come from this origin.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "object-src 'none'",
+].join('; ')
+
+/** Paths that are app routes: they all get index.html, and the app's router decides. */
+function isAppRoute(path: string): boolean {
+  return path === '/' || path === '/index.html' || /^\/d\/[^/]+\/?$/.test(path)
+}
+
+/**
+ * Serves the built web app from `dir`: index.html for `/` and `/d/*`, files with their content
+ * type, hashed assets cached for a year, everything else revalidated. Never serves a file
+ * outside `dir`.
+ */
+export function createWebApp(dir: string = WEB_DIST): RequestHandler {
+  const root = resolve(dir)
+  return (req, res) => {
+    const fail = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' })
+      res.end(req.method === 'HEAD' ? undefined : `${text}\n`)
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD')
+      return fail(405, 'Method not allowed')
+    }
+    let path: string
+    try {
+      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname)
+    } catch {
+      return fail(400, 'Bad request')
+    }
+    if (path.includes('\0')) return fail(400, 'Bad request')
+    const file = isAppRoute(path) ? join(root, 'index.html') : resolve(root, `.${path}`)
+    // `resolve` has already collapsed any `..`; whatever lands outside the build is refused.
+    const inside = relative(root, file)
+    if (inside === '' || inside.startsWith('..') || inside.startsWith(sep)) return fail(404, 'Not found')
+
+    stat(file).then(
+      (info) => {
+        if (!info.isFile()) return fail(404, 'Not found')
+        const hashed = path.startsWith('/assets/')
+        const headers: Record<string, string | number> = {
+          'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+          'content-length': info.size,
+          'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+          'last-modified': info.mtime.toUTCString(),
+          'x-content-type-options': 'nosniff',
+          'referrer-policy': 'no-referrer',
+        }
+        if (extname(file) === '.html') {
+          headers['content-security-policy'] = CONTENT_SECURITY_POLICY
+          headers['x-frame-options'] = 'DENY'
+        }
+        res.writeHead(200, headers)
+        if (req.method === 'HEAD') return res.end()
+        createReadStream(file)
+          .on('error', () => res.destroy())
+          .pipe(res)
+      },
+      () => fail(404, 'Not found'),
+    )
+  }
+}
+
+/** The newest modification time of any file under `path`, in ms (0 when it does not exist). */
+async function newestMtime(path: string): Promise<number> {
+  const info = await stat(path).catch(() => null)
+  if (!info) return 0
+  if (!info.isDirectory()) return info.mtimeMs
+  let newest = info.mtimeMs
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue
+    newest = Math.max(newest, await newestMtime(join(path, entry.name)))
+  }
+  return newest
+}
+
+/** Whether `dist/web` is missing or older than any file it is built from. */
+export async function isWebBuildStale(dist: string = WEB_DIST): Promise<boolean> {
+  const built = await stat(join(dist, 'index.html')).catch(() => null)
+  if (!built) return true
+  const inputs = await Promise.all(BUILD_INPUTS.map(newestMtime))
+  return Math.max(...inputs) > built.mtimeMs
+}
+
+/** A build older than this holds a lock left by a crashed build. */
+const STALE_LOCK_MS = 5 * 60_000
+const LOCK_POLL_MS = 200
+
+/**
+ * Builds the web app with Vite's JS API when `dist/web` is missing or stale. Concurrent callers
+ * (test files in parallel workers, two servers) take turns through a lock directory, and the
+ * second finds the build fresh instead of rebuilding it under the first one's feet.
+ */
+export async function buildWebAppIfStale(options: { logger?: Logger; dist?: string } = {}): Promise<boolean> {
+  const dist = options.dist ?? WEB_DIST
+  if (!(await isWebBuildStale(dist))) return false
+  const lock = `${dist}.build-lock`
+  await mkdir(join(dist, '..'), { recursive: true })
+  await acquire(lock)
+  try {
+    if (!(await isWebBuildStale(dist))) return false
+    options.logger?.info({ dist }, 'building the web app')
+    // Imported only when needed: a server that never builds does not need Vite installed.
+    const { build } = await import('vite')
+    await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dist } })
+    return true
+  } finally {
+    await rm(lock, { recursive: true, force: true })
+  }
+}
+
+async function acquire(lock: string): Promise<void> {
+  for (;;) {
+    try {
+      await mkdir(lock)
+      return
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const held = await stat(lock).catch(() => null)
+      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true })
+      else await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS))
+    }
+  }
+}

@@ -1,4 +1,6 @@
 import * as Y from 'yjs'
+import { parseDocName } from '../shared/protocol.ts'
+import { CommentGuard, type CommentSender } from './comment-guard.ts'
 import { CollabError } from './errors.ts'
 import type { Logger } from './logger.ts'
 import { Presence } from './presence.ts'
@@ -64,6 +66,8 @@ export class CollabDocument {
   private logBytes: number
   private snapshotBytes: number
   private destroyed = false
+  /** Set for comments docs: checks who may change what. */
+  private guard: CommentGuard | null = null
 
   private constructor(
     readonly name: string,
@@ -81,17 +85,23 @@ export class CollabDocument {
     Y.transact(document.doc, () => {
       for (const update of stored.updates) Y.applyUpdate(document.doc, update)
     })
+    if (parseDocName(name)?.kind === 'comments') document.guard = new CommentGuard(document.doc)
     document.doc.on('update', (update: Uint8Array, origin: unknown) => document.onChange(update, origin))
     return document
   }
 
   /**
    * Integrates a client's update. Throws `invalid-update` (leaving the doc untouched) when the
-   * update does not decode or depends on data the server lacks. Resolves once it is durable.
+   * update does not decode or depends on data the server lacks, and `forbidden` when it makes
+   * a change to comments that `sender` may not make. Resolves once it is durable.
    */
-  applyClientUpdate(update: Uint8Array, socketId: string): Promise<void> {
+  applyClientUpdate(update: Uint8Array, socketId: string, sender: CommentSender | null): Promise<void> {
     const problem = findUpdateProblem(this.doc, update)
     if (problem) throw new CollabError('invalid-update', problem)
+    if (this.guard) {
+      if (!sender) throw new CollabError('forbidden', 'commenting needs an identity in the handshake')
+      this.guard.check(update, sender)
+    }
     try {
       Y.applyUpdate(this.doc, update, { socket: socketId } satisfies ChangeOrigin)
     } catch (error) {
@@ -140,10 +150,12 @@ export class CollabDocument {
   destroy(): void {
     this.destroyed = true
     if (this.repairTimer) clearTimeout(this.repairTimer)
+    this.guard?.destroy()
     this.doc.destroy()
   }
 
   private onChange(update: Uint8Array, origin: unknown): void {
+    this.guard?.follow(update)
     const { relay } = this.options
     const from = origin as Partial<{ socket: string; peer: true; store: true }> | null
     if (from?.peer) return

@@ -133,13 +133,11 @@ export class Session {
     }
     const needed = writeRoleFor(membership.address.kind)
     if (!roleAtLeast(membership.role, needed)) throw new CollabError('forbidden', `writing this doc needs the ${needed} role`)
-    if (membership.address.kind === 'comments' && this.socket.data.authorId === null) {
-      throw new CollabError('forbidden', 'commenting needs an identity in the handshake')
-    }
+    const { authorId } = this.socket.data
     this.spendEvent()
     const stopTimer = this.context.metrics.ackSeconds.startTimer()
     try {
-      await membership.document.applyClientUpdate(update, this.socket.id)
+      await membership.document.applyClientUpdate(update, this.socket.id, authorId === null ? null : { authorId, role: membership.role })
     } catch (error) {
       if (error instanceof CollabError) throw error
       throw new CollabError('unavailable', 'the update could not be stored')

@@ -2,7 +2,8 @@ import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { JoinReply, OkReply } from '../../shared/protocol.ts'
-import { newIdentitySecret } from '../../shared/identity.ts'
+import { addThread } from '../../shared/comments.ts'
+import { authorIdFromSecret, newIdentitySecret } from '../../shared/identity.ts'
 import { startTestServer, until, type TestServer } from '../helpers.ts'
 import { captureUpdate, join, rawSocket, request, type RawSocket } from '../raw-socket.ts'
 
@@ -163,15 +164,19 @@ describe('input validation', () => {
     const { server, id, tokens } = await setup()
     const anonymous = await rawSocket(server.url)
     const { doc: anonymousComments } = await join(anonymous, `${id}/comments`, tokens.commenter)
-    const comment = captureUpdate(anonymousComments, (d) => d.getMap('threads').set('t1', 'hello'))
+    const comment = captureUpdate(anonymousComments, (d) => d.getMap('threads').set('t1', new Y.Map()))
     expect(await request<OkReply>(anonymous, 'update', `${id}/comments`, comment)).toMatchObject({ ok: false, code: 'forbidden' })
 
-    const commenter = await rawSocket(server.url, { identity: newIdentitySecret() })
+    const secret = newIdentitySecret()
+    const commenter = await rawSocket(server.url, { identity: secret })
     const { doc: text } = await join(commenter, id, tokens.commenter)
     const edit = captureUpdate(text, (d) => d.getText('title').insert(0, 'no'))
     expect(await request<OkReply>(commenter, 'update', id, edit)).toMatchObject({ ok: false, code: 'forbidden' })
     const { doc: comments } = await join(commenter, `${id}/comments`, tokens.commenter)
-    const ok = captureUpdate(comments, (d) => d.getMap('threads').set('t1', 'hello'))
+    const author = { id: authorIdFromSecret(secret), name: 'Cora', color: '#225588' }
+    const anchor = { from: { tname: 'prosemirror' }, to: { tname: 'prosemirror' } }
+    const thread = { anchor, quote: 'q', resolved: false, createdAt: Date.now(), author }
+    const ok = captureUpdate(comments, (d) => addThread(d, 't1', thread, { id: 'm1', author, body: 'hello', createdAt: Date.now() }))
     expect(await request<OkReply>(commenter, 'update', `${id}/comments`, ok)).toEqual({ ok: true })
   })
 

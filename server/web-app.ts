@@ -144,7 +144,16 @@ export async function buildWebAppIfStale(options: { logger?: Logger; dist?: stri
     options.logger?.info({ dist }, 'building the web app')
     // Imported only when needed: a server that never builds does not need Vite installed.
     const { build } = await import('vite')
-    await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dist } })
+    // Vite takes production-ness (import.meta.env.PROD, libraries' NODE_ENV checks) from
+    // NODE_ENV, which test runners set to 'test'; the served app is always a production build.
+    const nodeEnv = process.env.NODE_ENV
+    process.env.NODE_ENV = 'production'
+    try {
+      await build({ configFile: join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: dist } })
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV
+      else process.env.NODE_ENV = nodeEnv
+    }
     return true
   } finally {
     await rm(lock, { recursive: true, force: true })

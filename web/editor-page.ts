@@ -15,6 +15,7 @@ import { publishPresence } from './presence.ts'
 import { openShareDialog } from './share-dialog.ts'
 import { createStatus } from './status.ts'
 import { bindTitle } from './title-binding.ts'
+import { keepUnloadBackup } from './offline/unload-backup.ts'
 
 /** The local IndexedDB database of one document: one per doc name, so documents never mix. */
 export function persistenceName(docName: string): string {
@@ -53,6 +54,7 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
   rememberDocument(id, { tokens: role ? { [role]: token } : {}, ...(role ? { role } : {}), opened: true, ...(info instanceof Error ? {} : { title: info.title }) })
 
   const provider = new CollabProvider(location.origin, id, doc, { token, identity: identitySecret(), connect: false })
+  keepUnloadBackup(doc, id, () => provider.unsavedUpdates > 0)
   const awareness = provider.awareness!
   let displayName = storedDisplayName()
   const presence = publishPresence(awareness, displayName ?? 'Anonymous')

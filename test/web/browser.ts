@@ -123,23 +123,28 @@ export function useWebSuite(): WebSuite {
 
 /** The document text, without the name labels of remote carets drawn into it. */
 export function editorText(page: Page): Promise<string> {
-  return page.evaluate(documentText)
+  return page.evaluate(() => {
+    const copy = document.querySelector('.ProseMirror')?.cloneNode(true) as Element | undefined
+    for (const caret of copy?.querySelectorAll('.remote-caret') ?? []) caret.remove()
+    return copy?.textContent ?? ''
+  })
 }
 
-/** Runs in the page (so it must stand alone). */
-function documentText(): string {
-  const editor = document.querySelector('.ProseMirror')
-  if (!editor) return ''
-  const copy = editor.cloneNode(true) as Element
-  for (const caret of copy.querySelectorAll('.remote-caret')) caret.remove()
-  return copy.textContent ?? ''
-}
-
-/** Waits until the document text contains (or equals) `expected`; re-checked every animation frame. */
+/**
+ * Waits until the document text (as `editorText` reads it) contains or equals `expected`.
+ * A function, not a string: the app's CSP forbids evaluating strings in the page.
+ */
 export async function waitForEditorText(page: Page, expected: string, mode: 'contains' | 'equals' = 'contains'): Promise<void> {
-  const content = `(${documentText.toString()})()`
-  const literal = JSON.stringify(expected)
-  await page.waitForFunction(mode === 'equals' ? `${content} === ${literal}` : `${content}.includes(${literal})`, undefined, { timeout: 15_000 })
+  await page.waitForFunction(
+    ({ text, how }) => {
+      const copy = document.querySelector('.ProseMirror')?.cloneNode(true) as Element | undefined
+      for (const caret of copy?.querySelectorAll('.remote-caret') ?? []) caret.remove()
+      const content = copy?.textContent ?? ''
+      return how === 'equals' ? content === text : content.includes(text)
+    },
+    { text: expected, how: mode },
+    { timeout: 15_000 },
+  )
 }
 
 /** Waits for the status indicator to show a state: saved, saving, connecting, reconnecting, offline. */

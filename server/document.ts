@@ -102,14 +102,15 @@ export class CollabDocument {
       if (!sender) throw new CollabError('forbidden', 'commenting needs an identity in the handshake')
       this.guard.check(update, sender)
     }
+    const store = this.doc.store as { pendingStructs: unknown; pendingDs: unknown }
+    const hadPending = store.pendingStructs !== null || store.pendingDs !== null
     try {
       Y.applyUpdate(this.doc, update, { socket: socketId } satisfies ChangeOrigin)
     } catch (error) {
       this.options.logger.error({ doc: this.name, err: error }, 'Yjs failed to integrate an update that passed the check')
       throw new CollabError('invalid-update', 'the update could not be integrated')
     }
-    const store = this.doc.store as { pendingStructs: unknown; pendingDs: unknown }
-    if (store.pendingStructs || store.pendingDs) {
+    if (!hadPending && (store.pendingStructs || store.pendingDs)) {
       // The check above should make this unreachable; never keep parked data that peers would miss.
       store.pendingStructs = null
       store.pendingDs = null
@@ -124,7 +125,9 @@ export class CollabDocument {
    * (`from: 'store'`). Whatever this doc lacked reaches this node's clients as needed.
    */
   applyStoredUpdate(update: Uint8Array, from: 'peer' | 'store'): void {
-    if (findUpdateProblem(this.doc, update)) return // it arrives again with the next resync
+    // Unlike a client's, this update is already stored, so it is applied whole: a part whose
+    // dependencies have not reached this node yet waits (pending) until they do, and the next
+    // snapshot keeps it (Yjs encodes pending structs too), so compaction drops nothing.
     Y.applyUpdate(this.doc, update, from === 'peer' ? { peer: true } : { store: true })
   }
 

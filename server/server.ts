@@ -7,6 +7,7 @@ import { Metrics, measuredStore } from './metrics.ts'
 import { COLLAB_NAMESPACE } from '../shared/protocol.ts'
 import { DocumentRegistry } from './registry.ts'
 import { openFileStore } from './store/file-store.ts'
+import { openPostgresStore } from './store/postgres-store.ts'
 import type { Store } from './store/store.ts'
 import { attachTransport, type Transport } from './transport.ts'
 
@@ -37,6 +38,12 @@ const notFound: RequestHandler = (_req, res) => {
   res.end('Not found\n')
 }
 
+/** The shared database when one is configured, else the embedded store in DATA_DIR. */
+function openStore(config: Config, logger: Logger): Promise<Store> {
+  if (config.databaseUrl) return openPostgresStore({ connectionString: config.databaseUrl, logger })
+  return openFileStore({ dataDir: config.dataDir, logger })
+}
+
 /** Starts the collaboration server: HTTP API and Socket.IO on one port. */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const config: Config = { ...DEFAULT_CONFIG, ...options.config }
@@ -48,7 +55,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     documents: () => registry?.size ?? 0,
     awarenessStates: () => [...(registry?.documents() ?? [])].reduce((sum, d) => sum + d.presence.size, 0),
   })
-  const store = measuredStore(options.store ?? (await openFileStore({ dataDir: config.dataDir, logger })), metrics)
+  const store = measuredStore(options.store ?? (await openStore(config, logger)), metrics)
 
   registry = new DocumentRegistry({
     store,

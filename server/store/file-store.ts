@@ -85,7 +85,9 @@ class FileStore implements Store {
   }
 
   async appendUpdate(name: string, update: Uint8Array): Promise<void> {
-    return this.logFor(name).then((log) => log.append(update))
+    // Copied now: the log encodes it a tick later, and the caller may reuse its buffer by then.
+    const copy = update.slice()
+    return this.logFor(name).then((log) => log.append(copy))
   }
 
   async compact(name: string, snapshot: Uint8Array): Promise<void> {

@@ -1,19 +1,17 @@
-import { existsSync } from 'node:fs'
 import { loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { startServer } from './server.ts'
-import { WEB_DIST, buildWebAppIfStale, createWebApp } from './web-app.ts'
+import { buildWebAppIfStale, createWebApp } from './web-app.ts'
 
 /** `npm start`: runs the server until SIGTERM or SIGINT, then stores everything and exits. */
 async function main(): Promise<void> {
   const config = loadConfig()
   const logger = createLogger(config.logLevel)
-  await buildWebAppIfStale({ logger }).catch((error: unknown) => {
-    // An older build still serves; with none at all there is nothing to serve.
-    if (!existsSync(WEB_DIST)) throw error
-    logger.error({ err: error }, 'building the web app failed; serving the previous build')
+  // The API and Socket.IO serve at once; requests for the app wait until a stale build is rebuilt.
+  const build = buildWebAppIfStale({ logger }).catch((error: unknown) => {
+    logger.error({ err: error }, 'building the web app failed; run `npm run build` to see why')
   })
-  const server = await startServer({ config, logger, app: createWebApp() })
+  const server = await startServer({ config, logger, app: createWebApp({ ready: build }) })
   console.log(`Collaboration server listening on ${server.url}`)
 
   let stopping = false

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { mkdir, readdir, rm, stat } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { extname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestHandler } from './http-api.ts'
@@ -48,14 +48,27 @@ function isAppRoute(path: string): boolean {
   return path === '/' || path === '/index.html' || /^\/d\/[^/]+\/?$/.test(path)
 }
 
+export interface WebAppOptions {
+  /** The built app; `dist/web` by default. */
+  dir?: string
+  /** A build in progress: requests wait for it, so the server can listen (and serve the API) meanwhile. */
+  ready?: Promise<unknown>
+}
+
 /**
- * Serves the built web app from `dir`: index.html for `/` and `/d/*`, files with their content
- * type, hashed assets cached for a year, everything else revalidated. Never serves a file
- * outside `dir`.
+ * Serves the built web app: index.html for `/` and `/d/*`, files with their content type,
+ * hashed assets cached for a year, everything else revalidated. Never serves a file outside
+ * the build directory.
  */
-export function createWebApp(dir: string = WEB_DIST): RequestHandler {
-  const root = resolve(dir)
-  return (req, res) => {
+export function createWebApp(options: WebAppOptions = {}): RequestHandler {
+  const root = resolve(options.dir ?? WEB_DIST)
+  // Settles either way: a failed build leaves the previous one (or 404s) to serve.
+  let building: Promise<void> | null = options.ready
+    ? options.ready.then(() => undefined, () => undefined).then(() => {
+        building = null
+      })
+    : null
+  const serve: RequestHandler = (req, res) => {
     const fail = (status: number, text: string) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' })
       res.end(req.method === 'HEAD' ? undefined : `${text}\n`)
@@ -101,6 +114,10 @@ export function createWebApp(dir: string = WEB_DIST): RequestHandler {
       () => fail(404, 'Not found'),
     )
   }
+  return (req, res) => {
+    if (building) void building.then(() => serve(req, res))
+    else serve(req, res)
+  }
 }
 
 /** The newest modification time of any file under `path`, in ms (0 when it does not exist). */
@@ -124,7 +141,7 @@ export async function isWebBuildStale(dist: string = WEB_DIST): Promise<boolean>
   return Math.max(...inputs) > built.mtimeMs
 }
 
-/** A build older than this holds a lock left by a crashed build. */
+/** No build takes longer; a lock older than this was left by a build that never finished. */
 const STALE_LOCK_MS = 5 * 60_000
 const LOCK_POLL_MS = 200
 
@@ -160,16 +177,33 @@ export async function buildWebAppIfStale(options: { logger?: Logger; dist?: stri
   }
 }
 
+/** Takes the lock directory, waiting while a live process holds it; a dead holder's lock is taken over. */
 async function acquire(lock: string): Promise<void> {
   for (;;) {
     try {
       await mkdir(lock)
+      await writeFile(join(lock, 'pid'), String(process.pid))
       return
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      const held = await stat(lock).catch(() => null)
-      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) await rm(lock, { recursive: true, force: true })
+      if (await isAbandoned(lock)) await rm(lock, { recursive: true, force: true })
       else await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS))
     }
+  }
+}
+
+/** Whether the process that took the lock is gone (killed mid-build) or it is implausibly old. */
+async function isAbandoned(lock: string): Promise<boolean> {
+  const held = await stat(lock).catch(() => null)
+  if (!held) return false
+  if (Date.now() - held.mtimeMs > STALE_LOCK_MS) return true
+  const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''))
+  // The holder writes its pid right after taking the lock; give it that moment.
+  if (!pid) return Date.now() - held.mtimeMs > 10_000
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
   }
 }

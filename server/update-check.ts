@@ -39,6 +39,8 @@ export function findUpdateProblem(doc: Y.Doc, update: Uint8Array): string | null
   const updateStructs = groupByClient(structs)
   for (const struct of structs) {
     if (!(struct instanceof Y.Item)) continue
+    // Yjs skips what the doc already holds; a client resends that after a join raced a broadcast.
+    if (struct.id.clock + struct.length <= Y.getState(store, struct.id.client)) continue
     const refs = [struct.origin, struct.rightOrigin, struct.parent instanceof Y.ID ? struct.parent : null]
     for (const ref of refs) {
       if (ref === null) continue
@@ -89,5 +91,6 @@ function findStruct(store: Y.Doc['store'], updateStructs: Map<number, Struct[]>,
 }
 
 function isTypeOrCollected(struct: Struct | undefined): boolean {
-  return struct instanceof Y.GC || (struct instanceof Y.Item && struct.content instanceof Y.ContentType)
+  // A deleted type's content is collected (ContentDeleted); Yjs turns content nested in it into GC.
+  return struct instanceof Y.GC || (struct instanceof Y.Item && (struct.content instanceof Y.ContentType || struct.deleted))
 }

@@ -188,12 +188,24 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
       const serverStateVector = toBytes(reply.stateVector)
       // Taken before the server's update is applied, or it would send the server's own deletions back.
       const diff = Y.encodeStateAsUpdate(this.doc, serverStateVector)
-      Y.applyUpdate(this.doc, serverUpdate, this)
+      // Applying the server's update can make Yjs change the doc by itself (its formatting
+      // cleanup); onLocalUpdate counts those changes as unsent, so they go out with the diff.
+      const ownChanges: Uint8Array[] = []
+      const collect = (update: Uint8Array, origin: unknown) => {
+        if (origin !== this) ownChanges.push(update)
+      }
+      this.doc.on('update', collect)
+      try {
+        Y.applyUpdate(this.doc, serverUpdate, this)
+      } finally {
+        this.doc.off('update', collect)
+      }
+      const outgoing = ownChanges.length > 0 ? Y.mergeUpdates([diff, ...ownChanges]) : diff
       this.joined = true
       this.retryDelay = RETRY_DELAY_MS.first
       const covered = this.unsent
       this.unsent = 0
-      if (hasNews(diff, serverUpdate)) this.send(diff, covered)
+      if (hasNews(outgoing, serverUpdate)) this.send(outgoing, covered)
       else this.emitUnsaved()
       this.setStatus('connected')
       this.synced = true

@@ -160,6 +160,10 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
   window.addEventListener('online', () => provider.connect())
   if (navigator.onLine) provider.connect()
 
-  if (!displayName) void editName()
-  else if (role && roleAtLeast(role, 'editor')) editor.view.focus()
+  const focusText = () => {
+    if (role && roleAtLeast(role, 'editor')) editor.view.focus()
+  }
+  // First visit: ask for a name once, then go straight to the text.
+  if (!displayName) void editName().then(focusText)
+  else focusText()
 }

@@ -51,7 +51,6 @@ export function openHomePage(root: HTMLElement): void {
       ]),
     ]),
   )
-  create.focus()
 }
 
 function documentRow(doc: KnownDocument, onForget: () => void): HTMLElement {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { editorText, hasChromium, typeAtEnd, useWebSuite, waitForEditorText } from './browser.ts'
 
-describe.skipIf(!hasChromium)('links, roles and what other people can put on the page', () => {
+describe.skipIf(!hasChromium)('links, roles and what other people can put on the page', { timeout: 60_000 }, () => {
   const suite = useWebSuite()
 
   it('shows a viewer the document read-only: typing changes nothing', async () => {
@@ -24,6 +24,11 @@ describe.skipIf(!hasChromium)('links, roles and what other people can put on the
     // And nothing reached the owner either.
     await typeAtEnd(owner, ' Still mine.')
     await waitForEditorText(viewer, 'Only the owner writes here. Still mine.', 'equals')
+
+    // A commenter may not edit the text either.
+    const commenter = await suite.openEditor(await suite.newContext('Commenter'), links.commenter)
+    await commenter.locator('.toolbar-row__note', { hasText: 'Comment only' }).waitFor()
+    expect(await commenter.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
   })
 
   it('cuts off an editor when the owner replaces the editor link, with a message saying so', async () => {

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
 import type { Role } from '../../shared/protocol.ts'
 import { startServer, type RunningServer } from '../../server/server.ts'
@@ -121,13 +121,18 @@ export function useWebSuite(): WebSuite {
   }
 }
 
-/** The document text, without the name labels of remote carets drawn into it. */
-export function editorText(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const copy = document.querySelector('.ProseMirror')?.cloneNode(true) as Element | undefined
-    for (const caret of copy?.querySelectorAll('.remote-caret') ?? []) caret.remove()
-    return copy?.textContent ?? ''
+/** The text of an element, without the name labels of remote carets drawn into it. */
+export function textOf(locator: Locator): Promise<string> {
+  return locator.evaluate((element) => {
+    const copy = element.cloneNode(true) as Element
+    for (const caret of copy.querySelectorAll('.remote-caret')) caret.remove()
+    return copy.textContent ?? ''
   })
+}
+
+/** The document text, as people read it. */
+export function editorText(page: Page): Promise<string> {
+  return textOf(page.locator('.ProseMirror'))
 }
 
 /**

@@ -32,6 +32,11 @@ export interface Config {
   databaseUrl: string | null
   /** Redis URL; when set, rooms span every node on that Redis (needs `databaseUrl`). Env `REDIS_URL`. */
   redisUrl: string | null
+  /**
+   * Behind a reverse proxy: take the client address from the first `X-Forwarded-For` entry
+   * (for per-address limits). Only set it when a proxy you run overwrites that header. Env `TRUST_PROXY=1`.
+   */
+  trustProxy: boolean
   /** Bearer token for `GET /metrics` and the `/admin` namespace; both are off without it. Env `ADMIN_TOKEN`. */
   adminToken: string | null
 }
@@ -48,6 +53,7 @@ export const DEFAULT_CONFIG: Config = {
   compactLogBytes: 1024 * 1024,
   unloadDelayMs: 2000,
   logLevel: 'info',
+  trustProxy: false,
   databaseUrl: null,
   redisUrl: null,
   adminToken: null,
@@ -87,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     compactLogBytes: integer(env, 'COMPACT_LOG_BYTES', d.compactLogBytes, 1024),
     unloadDelayMs: integer(env, 'UNLOAD_DELAY_MS', d.unloadDelayMs),
     logLevel: env.LOG_LEVEL || d.logLevel,
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     databaseUrl: env.DATABASE_URL || null,
     redisUrl: env.REDIS_URL || null,
     adminToken: env.ADMIN_TOKEN || null,

@@ -55,7 +55,7 @@ export function createHttpApi(options: HttpApiOptions, fallback: RequestHandler)
 
   async function createDocument(req: IncomingMessage): Promise<[number, CreateDocumentResponse]> {
     await readEmptyObjectBody(req)
-    if (!creations.take(req.socket.remoteAddress ?? 'unknown')) throw new CollabError('rate-limited', 'too many documents created; wait a minute')
+    if (!creations.take(clientAddress(req))) throw new CollabError('rate-limited', 'too many documents created; wait a minute')
     const id = randomBytes(12).toString('base64url')
     const tokens = Object.fromEntries(ROLES.map((role) => [role, newToken()])) as Record<Role, string>
     const now = new Date()
@@ -69,6 +69,11 @@ export function createHttpApi(options: HttpApiOptions, fallback: RequestHandler)
     logger.info({ doc: id }, 'document created')
     const links = Object.fromEntries(ROLES.map((role) => [role, shareLink(id, tokens[role])])) as Record<Role, string>
     return [201, { id, links }]
+  }
+
+  function clientAddress(req: IncomingMessage): string {
+    const forwarded = options.config.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : ''
+    return forwarded || req.socket.remoteAddress || 'unknown'
   }
 
   async function documentInfo(req: IncomingMessage, id: string): Promise<[number, DocumentInfoResponse]> {

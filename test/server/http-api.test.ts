@@ -58,6 +58,17 @@ describe('HTTP API', () => {
     expect(statuses).toEqual([201, 201, 201, 429, 429])
   })
 
+  it('counts creations per forwarded address only when told to trust the proxy', async () => {
+    const create = (url: string, forwardedFor: string) => fetch(`${url}/api/docs`, { method: 'POST', headers: { 'x-forwarded-for': forwardedFor } })
+    const proxied = await startTestServer({ createsPerMinute: 1, trustProxy: true })
+    expect((await create(proxied.url, '203.0.113.1')).status).toBe(201)
+    expect((await create(proxied.url, '203.0.113.2, 10.0.0.1')).status).toBe(201)
+    expect((await create(proxied.url, '203.0.113.1')).status).toBe(429)
+    const direct = await startTestServer({ createsPerMinute: 1 })
+    expect((await create(direct.url, '203.0.113.1')).status).toBe(201)
+    expect((await create(direct.url, '203.0.113.2')).status).toBe(429)
+  })
+
   it('reports health while storage is writable', async () => {
     const server = await startTestServer()
     const response = await fetch(`${server.url}/healthz`)

@@ -124,8 +124,10 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
     })
   })
 
+  // Everything the page listens to on `window`, dropped at once when the page gives up.
+  const listening = new AbortController()
   const stop = (message: (typeof MESSAGES)[keyof typeof MESSAGES]) => {
-    window.removeEventListener('beforeunload', warnIfUnsaved)
+    listening.abort()
     provider.destroy()
     showMessage(root, message)
   }
@@ -154,10 +156,11 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
     // Older browsers show the prompt only when returnValue is set.
     event.returnValue = ''
   }
-  window.addEventListener('beforeunload', warnIfUnsaved)
+  const { signal } = listening
+  window.addEventListener('beforeunload', warnIfUnsaved, { signal })
   // Socket.IO notices a lost network only after its ping timeout; the browser knows at once.
-  window.addEventListener('offline', () => provider.disconnect())
-  window.addEventListener('online', () => provider.connect())
+  window.addEventListener('offline', () => provider.disconnect(), { signal })
+  window.addEventListener('online', () => provider.connect(), { signal })
   if (navigator.onLine) provider.connect()
 
   const focusText = () => {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { extname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { RequestHandler } from './http-api.ts'
@@ -161,16 +161,21 @@ export async function buildWebAppIfStale(options: { logger?: Logger; dist?: stri
     options.logger?.info({ dist }, 'building the web app')
     // Imported only when needed: a server that never builds does not need Vite installed.
     const { build } = await import('vite')
+    // Built beside the old one and swapped in, so a build killed halfway never leaves a half-empty app.
+    const next = `${dist}.next`
+    await rm(next, { recursive: true, force: true })
     // Vite takes production-ness (import.meta.env.PROD, libraries' NODE_ENV checks) from
     // NODE_ENV, which test runners set to 'test'; the served app is always a production build.
     const nodeEnv = process.env.NODE_ENV
     process.env.NODE_ENV = 'production'
     try {
-      await build({ configFile: join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: dist } })
+      await build({ configFile: join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: next } })
     } finally {
       if (nodeEnv === undefined) delete process.env.NODE_ENV
       else process.env.NODE_ENV = nodeEnv
     }
+    await rm(dist, { recursive: true, force: true })
+    await rename(next, dist)
     return true
   } finally {
     await rm(lock, { recursive: true, force: true })

@@ -82,7 +82,7 @@ describe.skipIf(!hasChromium)('links, roles and what other people can put on the
     await mallory.getByRole('button', { name: 'Continue' }).click()
     await typeAtEnd(mallory, 'Hello from Mallory')
 
-    const label = alice.locator('.remote-caret__label')
+    const label = alice.locator('.remote-caret__label', { hasText: hostile })
     await label.waitFor()
     expect(await label.textContent()).toBe(hostile)
     expect(await alice.locator(`.avatar[title="${hostile}"]`).count()).toBe(1)

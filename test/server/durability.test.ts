@@ -2,13 +2,14 @@ import { EventEmitter } from 'node:events'
 import { appendFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import * as prng from 'lib0/prng'
-import { io, type Socket } from 'socket.io-client'
+import type { Socket } from 'socket.io-client'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import * as Y from 'yjs'
-import { COLLAB_NAMESPACE, type ClientToServerEvents, type JoinReply, type OkReply, type ServerToClientEvents } from '../../shared/protocol.ts'
+import { type ClientToServerEvents, type JoinReply, type OkReply, type ServerToClientEvents } from '../../shared/protocol.ts'
 import { encodeFileName } from '../../server/store/file-name.ts'
 import { encodeRecord } from '../../server/store/record.ts'
 import { buildWebAppIfStale } from '../../server/web-app.ts'
+import { rawSocket } from '../raw-socket.ts'
 import { startChildServer, type ChildServer } from '../child-server.ts'
 import { connectClient, converged, createDocument, tempDir, until } from '../helpers.ts'
 
@@ -23,15 +24,7 @@ const IN_FLIGHT = 8
 const UNLIMITED = { RATE_LIMIT_EVENTS_PER_SECOND: '1000000', RATE_LIMIT_EVENT_BURST: '1000000' }
 
 /** A raw socket that does not reconnect: a killed server must end the writer's story. */
-async function rawSocket(url: string): Promise<RawSocket> {
-  const socket: RawSocket = io(url + COLLAB_NAMESPACE, { transports: ['websocket'], reconnection: false, forceNew: true })
-  onTestFinished(() => void socket.disconnect())
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve)
-    socket.once('connect_error', reject)
-  })
-  return socket
-}
+const connectRaw = async (url: string) => (await rawSocket(url)) as unknown as RawSocket
 
 /** Joins `name` on `socket` and applies what the server holds to `doc`. */
 async function joinDoc(socket: RawSocket, name: string, token: string, doc: Y.Doc): Promise<void> {
@@ -42,7 +35,7 @@ async function joinDoc(socket: RawSocket, name: string, token: string, doc: Y.Do
 
 /** What the server holds for `name` right now, as a fresh client sees it. */
 async function fetchDoc(url: string, name: string, token: string): Promise<Y.Doc> {
-  const socket = await rawSocket(url)
+  const socket = await connectRaw(url)
   const doc = new Y.Doc()
   await joinDoc(socket, name, token, doc)
   socket.disconnect()
@@ -187,7 +180,7 @@ describe('durability across crashes', () => {
       const progress = new EventEmitter()
       const cycleWriters = await Promise.all(
         Array.from({ length: WRITERS_PER_CYCLE }, async (_, w) => {
-          const socket = await rawSocket(server.url)
+          const socket = await connectRaw(server.url)
           const writer = new Writer(socket, id, `cycle${cycle}-writer${w}`, progress)
           await joinDoc(socket, id, tokens.editor, writer.doc)
           return writer

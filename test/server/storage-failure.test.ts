@@ -3,10 +3,11 @@ import { mkdtemp, open, rm, rmdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { io, type Socket } from 'socket.io-client'
+import type { Socket } from 'socket.io-client'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import * as Y from 'yjs'
-import { COLLAB_NAMESPACE, type ClientToServerEvents, type JoinReply, type OkReply, type ServerToClientEvents } from '../../shared/protocol.ts'
+import { type ClientToServerEvents, type JoinReply, type OkReply, type ServerToClientEvents } from '../../shared/protocol.ts'
+import { rawSocket } from '../raw-socket.ts'
 import type { ProviderError } from '../../shared/provider.ts'
 import { connectClient, fingerprint, nextEvent, startTestServer, until } from '../helpers.ts'
 
@@ -56,19 +57,12 @@ async function fillUp(file: string): Promise<number> {
   return written
 }
 
-async function rawSocket(url: string): Promise<RawSocket> {
-  const socket: RawSocket = io(url + COLLAB_NAMESPACE, { transports: ['websocket'], reconnection: false, forceNew: true })
-  onTestFinished(() => void socket.disconnect())
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve)
-    socket.once('connect_error', reject)
-  })
-  return socket
-}
+/** A raw socket that does not reconnect: a killed server must end the writer's story. */
+const connectRaw = async (url: string) => (await rawSocket(url)) as unknown as RawSocket
 
 /** A raw client with a doc of its own, joined to `name`: `write` sends one change as one update and returns the ack. */
 async function rawWriter(url: string, name: string, token: string) {
-  const socket = await rawSocket(url)
+  const socket = await connectRaw(url)
   const doc = new Y.Doc()
   socket.on('update', (_name, update) => Y.applyUpdate(doc, update, socket))
   const reply = await new Promise<JoinReply>((resolve) => socket.emit('join', name, token, Y.encodeStateVector(doc), resolve))

@@ -7,17 +7,13 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import * as Y from 'yjs'
 import { CONTENT_DIR_NAME, openFileStore } from '../../../server/store/file-store.ts'
+import { tempDir } from '../../helpers.ts'
+import { describeStoreContract, documentRecord } from './store-contract.ts'
 import { LOCK_FILE_NAME } from '../../../server/store/data-dir-lock.ts'
 import { decodeFileName } from '../../../server/store/file-name.ts'
-import type { DocumentRecord, Store } from '../../../server/store/store.ts'
+import type { Store } from '../../../server/store/store.ts'
 
 const silent = pino({ level: 'silent' })
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'file-store-'))
-  onTestFinished(() => rm(dir, { recursive: true, force: true }))
-  return dir
-}
 
 async function openStore(dataDir: string): Promise<Store> {
   const store = await openFileStore({ dataDir, logger: silent })
@@ -30,20 +26,6 @@ async function reopen(store: Store, dataDir: string): Promise<Store> {
   return openStore(dataDir)
 }
 
-function documentRecord(id: string): DocumentRecord {
-  const link = (tokenHash: string) => ({ tokenHash, createdAt: '2024-05-01T10:00:00.000Z' })
-  return {
-    id,
-    createdAt: '2024-05-01T10:00:00.000Z',
-    title: '',
-    links: {
-      viewer: link('v'.repeat(64)),
-      commenter: link('c'.repeat(64)),
-      editor: link('e'.repeat(64)),
-      owner: link('o'.repeat(64)),
-    },
-  }
-}
 
 /** Every file under `dir`, relative to it. */
 async function filesUnder(dir: string): Promise<string[]> {
@@ -272,3 +254,5 @@ describe('openFileStore on a full disk', () => {
     expect(content.updates.map((update) => Buffer.from(update))).toEqual(acknowledged)
   })
 })
+
+describeStoreContract('the file store', async () => openFileStore({ dataDir: await tempDir(), logger: silent }))

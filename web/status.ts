@@ -25,8 +25,11 @@ export function indicatorFor(status: ProviderStatus, unsaved: number, online: bo
 export function createStatus(provider: CollabProvider): { element: HTMLElement; destroy(): void } {
   const text = h('span', { class: 'status__text' })
   const detail = h('span', { class: 'status__detail' })
-  const element = h('div', { class: 'status', attrs: { role: 'status', 'aria-live': 'polite' } }, [h('span', { class: 'status__dot', attrs: { 'aria-hidden': 'true' } }), text, detail])
+  // Screen readers hear only connection changes, not "Saving…" after every keystroke.
+  const announcer = h('span', { class: 'visually-hidden', attrs: { role: 'status' } })
+  const element = h('div', { class: 'status' }, [h('span', { class: 'status__dot', attrs: { 'aria-hidden': 'true' } }), text, detail, announcer])
   let everConnected = provider.status === 'connected'
+  let connection = ''
 
   const render = () => {
     if (provider.status === 'connected') everConnected = true
@@ -35,6 +38,9 @@ export function createStatus(provider: CollabProvider): { element: HTMLElement; 
     element.dataset.state = indicator
     text.textContent = TEXT[indicator]
     detail.textContent = unsaved > 0 && (indicator === 'offline' || indicator === 'reconnecting') ? ' · changes kept on this device' : ''
+    const nowConnection = indicator === 'saved' || indicator === 'saving' ? 'Connected' : TEXT[indicator]
+    if (nowConnection !== connection && (connection || nowConnection !== 'Connected')) announcer.textContent = nowConnection
+    connection = nowConnection
   }
   provider.on('status', render)
   provider.on('unsaved', render)

@@ -57,12 +57,10 @@ export function toggleBlockquote(): Command {
   return (state, dispatch) => (innermostWrapper(state) === nodes.blockquote ? lift(state, dispatch) : wrapIn(nodes.blockquote)(state, dispatch))
 }
 
+/** Inserts a divider at the selection (splitting the block); not inside code, where it has no place. */
 export const insertHorizontalRule: Command = (state, dispatch) => {
-  const hr = nodes.horizontal_rule
-  const { $from } = state.selection
-  const index = $from.index()
-  if (!$from.parent.canReplaceWith(index, index, hr) && $from.depth === 0) return false
-  if (dispatch) dispatch(state.tr.replaceSelectionWith(hr.create()).scrollIntoView())
+  if (state.selection.$from.parent.type.spec.code) return false
+  if (dispatch) dispatch(state.tr.replaceSelectionWith(nodes.horizontal_rule.create()).scrollIntoView())
   return true
 }
 

@@ -1,20 +1,18 @@
 import { COLOR_PATTERN } from '../shared/protocol.ts'
 
 /**
- * Presence colors: saturated enough to carry white label text, far enough apart to tell
- * neighbours' carets apart.
+ * Presence colors: eight hues far enough apart to tell neighbours' carets apart at a glance
+ * (no two blues, no red next to a pink), each dark enough to carry white label text.
  */
 export const PALETTE = [
-  '#e03131',
-  '#1c7ed6',
-  '#2b8a3e',
-  '#7048e8',
-  '#e8590c',
-  '#0c8599',
-  '#d6336c',
-  '#5c940d',
-  '#3b5bdb',
-  '#9c6644',
+  '#e03131', // red
+  '#1c7ed6', // blue
+  '#2b8a3e', // green
+  '#7048e8', // violet
+  '#e8590c', // orange
+  '#0c8599', // teal
+  '#ae3ec9', // magenta
+  '#9c6644', // brown
 ] as const
 
 /** A color safe to put into a style: exactly `#rrggbb`, or null. */

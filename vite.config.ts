@@ -37,10 +37,11 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
+    // Anchored patterns: a bare '/api' prefix would also swallow the module /api.ts.
     proxy: {
-      '/api': { target: apiTarget },
-      '/healthz': { target: apiTarget },
-      '/socket.io': { target: apiTarget, ws: true },
+      '^/api/': { target: apiTarget },
+      '^/healthz$': { target: apiTarget },
+      '^/socket.io/': { target: apiTarget, ws: true },
     },
   },
   plugins: [apiServer()],

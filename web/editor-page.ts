@@ -18,7 +18,7 @@ import { bindTitle } from './title-binding.ts'
 import { keepUnloadBackup } from './offline/unload-backup.ts'
 
 /** The local IndexedDB database of one document: one per doc name, so documents never mix. */
-export function persistenceName(docName: string): string {
+function persistenceName(docName: string): string {
   return `collab-doc:${docName}`
 }
 

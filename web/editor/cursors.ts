@@ -10,7 +10,7 @@ interface RemoteUser {
   color?: unknown
 }
 
-export function displayNameOf(user: RemoteUser | undefined): string {
+function displayNameOf(user: RemoteUser | undefined): string {
   return typeof user?.name === 'string' && user.name.trim() ? user.name : 'Anonymous'
 }
 

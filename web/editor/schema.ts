@@ -3,9 +3,7 @@ import { schema as basicSchema, marks as basicMarks, nodes as basicNodes } from 
 import { addListNodes } from 'prosemirror-schema-list'
 import { safeHref } from './links.ts'
 
-/** Heading levels the editor offers; anything else a peer stores renders as the nearest one. */
-export const HEADING_LEVELS = [1, 2, 3] as const
-
+/** Headings 1-3 are offered; any other level a peer stores renders as the nearest one. */
 function clampLevel(level: unknown): 1 | 2 | 3 {
   const n = Number(level)
   return n <= 1 ? 1 : n >= 3 ? 3 : 2

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { editorText, hasChromium, typeAtEnd, useWebSuite, waitForEditorText } from './browser.ts'
 
-describe.skipIf(!hasChromium)('links, roles and what other people can put on the page', { timeout: 60_000 }, () => {
+describe.skipIf(!hasChromium)('links, roles and what other people can put on the page', { timeout: 90_000 }, () => {
   const suite = useWebSuite()
 
   it('shows a viewer the document read-only: typing changes nothing', async () => {

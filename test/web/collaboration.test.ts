@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { editorText, hasChromium, textOf, typeAtEnd, useWebSuite, waitForEditorText, waitForStatus } from './browser.ts'
 
-describe.skipIf(!hasChromium)('editing together in the browser', { timeout: 60_000 }, () => {
+describe.skipIf(!hasChromium)('editing together in the browser', { timeout: 90_000 }, () => {
   const suite = useWebSuite()
 
   it('lets two people type into one document at once, and both end with the same text', async () => {

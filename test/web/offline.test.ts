@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { editorText, hasChromium, typeAtEnd, useWebSuite, waitForEditorText, waitForStatus } from './browser.ts'
 
-describe.skipIf(!hasChromium)('working offline in the browser', { timeout: 60_000 }, () => {
+describe.skipIf(!hasChromium)('working offline in the browser', { timeout: 90_000 }, () => {
   const suite = useWebSuite()
 
   it('merges what both people wrote while one of them was offline', async () => {

@@ -203,9 +203,11 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
       const outgoing = ownChanges.length > 0 ? Y.mergeUpdates([diff, ...ownChanges]) : diff
       this.joined = true
       this.retryDelay = RETRY_DELAY_MS.first
+      // A resync can carry edits this provider never counted (restored from IndexedDB after a
+      // reload), so it counts as at least one unsaved update until its ack.
       const covered = this.unsent
       this.unsent = 0
-      if (hasNews(outgoing, serverUpdate)) this.send(outgoing, covered)
+      if (hasNews(outgoing, serverUpdate)) this.send(outgoing, Math.max(covered, 1))
       else this.emitUnsaved()
       this.setStatus('connected')
       this.synced = true

@@ -45,7 +45,7 @@ const CONTENT_SECURITY_POLICY = [
 
 /** Paths that are app routes: they all get index.html, and the app's router decides. */
 function isAppRoute(path: string): boolean {
-  return path === '/' || path === '/index.html' || /^\/d\/[^/]+\/?$/.test(path)
+  return path === '/' || path === '/index.html' || /^\/d\/[^/]+\/?$/.test(path) || /^\/admin\/?$/.test(path)
 }
 
 export interface WebAppOptions {
@@ -56,7 +56,7 @@ export interface WebAppOptions {
 }
 
 /**
- * Serves the built web app: index.html for `/` and `/d/*`, files with their content type,
+ * Serves the built web app: index.html for `/`, `/d/*` and `/admin`, files with their content type,
  * hashed assets cached for a year, everything else revalidated. Never serves a file outside
  * the build directory.
  */

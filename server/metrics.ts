@@ -66,8 +66,10 @@ export class Metrics {
       if (!metric.name.startsWith('collab_')) continue
       const values = metric.values as Array<{ value: number; metricName?: string; labels: Record<string, unknown> }>
       if (String(metric.type) === 'histogram') {
-        const sum = values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0
-        const count = values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0
+        // Summed over every label set (store operations are labelled by operation).
+        const total = (suffix: string) => values.filter((v) => v.metricName?.endsWith(suffix)).reduce((t, v) => t + v.value, 0)
+        const sum = total('_sum')
+        const count = total('_count')
         summary[`${metric.name}_count`] = count
         summary[`${metric.name}_mean`] = count > 0 ? sum / count : 0
       } else {

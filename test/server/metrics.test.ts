@@ -65,6 +65,14 @@ describe('metrics', () => {
     try {
       const figures = await new Promise<Record<string, number>>((resolve) => admin.once('metrics', resolve))
       expect(figures).toMatchObject({ collab_connected_sockets: 0, collab_loaded_documents: 0 })
+      // Store timings carry an operation label; the summary adds them all up.
+      const doc = await server.createDocument()
+      const client = connectClient(server.url, doc.id, doc.tokens.editor)
+      await client.whenSynced()
+      client.doc.getText('title').insert(0, 'x')
+      await client.whenSaved()
+      const later = await new Promise<Record<string, number>>((resolve) => admin.once('metrics', resolve))
+      expect(later.collab_store_seconds_count).toBeGreaterThanOrEqual(3) // createDocument, getDocument, loadContent, appendUpdate...
       expect(typeof figures.at).toBe('number')
     } finally {
       admin.disconnect()

@@ -90,6 +90,7 @@ export function createHttpApi(options: HttpApiOptions, fallback: RequestHandler)
     if (access.role !== 'owner') throw new CollabError('forbidden', 'only the owner can rotate links')
     const token = newToken()
     await stored(store.setLink(id, role, newLink(token)))
+    logger.info({ doc: id, role }, 'link rotated')
     options.revokeLink(id, role)
     return [200, { role, link: shareLink(id, token) }]
   }

@@ -1,8 +1,10 @@
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as Y from 'yjs'
+import { authorIdFromSecret } from '../shared/identity.ts'
 import { CollabProvider, type ProviderError } from '../shared/provider.ts'
 import { roleAtLeast, shareLink, type Role } from '../shared/protocol.ts'
 import { ApiError, documentInfo } from './api.ts'
+import { createComments } from './comments/comments.ts'
 import { bestToken, knownDocument, rememberDocument } from './doc-store.ts'
 import { h, icon } from './dom.ts'
 import { createEditor } from './editor/create-editor.ts'
@@ -53,8 +55,10 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
   let role: Role | null = info instanceof Error ? knownRole : info.role
   rememberDocument(id, { tokens: role ? { [role]: token } : {}, ...(role ? { role } : {}), opened: true, ...(info instanceof Error ? {} : { title: info.title }) })
 
-  const provider = new CollabProvider(location.origin, id, doc, { token, identity: identitySecret(), connect: false })
+  const secret = identitySecret()
+  const provider = new CollabProvider(location.origin, id, doc, { token, identity: secret, connect: false })
   keepUnloadBackup(doc, id, () => provider.unsavedUpdates > 0)
+  const comments = createComments({ id, token, connection: provider.connection, authorId: authorIdFromSecret(secret), askName: () => nameForComments() })
   const awareness = provider.awareness!
   let displayName = storedDisplayName()
   const presence = publishPresence(awareness, displayName ?? 'Anonymous')
@@ -77,14 +81,21 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
     storeDisplayName(name)
     presence.setName(name)
   }
+  const nameForComments = async () => {
+    if (!displayName) await editName()
+    return displayName
+  }
   const presenceBar = createPresenceBar(awareness, () => void editName())
-  const status = createStatus(provider)
+  const status = createStatus([provider, comments.doc])
   const shareButton = h('button', { class: 'button button--primary share-button', attrs: { type: 'button' } }, [icon(ICONS.share), h('span', { text: 'Share' })])
   const readOnlyNote = h('span', { class: 'toolbar-row__note' })
   const mount = h('div', { class: 'page__editor' })
   const page = h('article', { class: 'page', attrs: { 'aria-label': 'Document' } }, [mount])
 
-  const editor = createEditor(mount, doc.getXmlFragment('prosemirror'), awareness, { editable: false })
+  const editor = createEditor(mount, doc.getXmlFragment('prosemirror'), awareness, { editable: false, plugins: comments.plugins })
+  const commentsPanel = h('aside', { class: 'side-panel', attrs: { 'data-slot': 'comments', 'aria-label': 'Comments' } })
+  const workspace = h('div', { class: 'workspace' }, [h('main', { class: 'page-column' }, [page]), commentsPanel])
+  const commentControls = comments.attach({ view: editor.view, panel: commentsPanel, workspace, page })
   root.replaceChildren(
     h('div', { class: 'app app--editor', attrs: { 'data-doc': id, 'data-ready': 'true' } }, [
       h('header', { class: 'topbar' }, [
@@ -92,12 +103,8 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
         h('div', { class: 'topbar__title' }, [titleInput, status.element]),
         h('div', { class: 'topbar__actions' }, [presenceBar.element, shareButton]),
       ]),
-      h('div', { class: 'toolbar-row' }, [editor.toolbar.element, readOnlyNote]),
-      h('div', { class: 'workspace' }, [
-        h('main', { class: 'page-column' }, [page]),
-        // Issue 4 (comments) fills this column.
-        h('aside', { class: 'side-panel', attrs: { 'data-slot': 'comments', 'aria-label': 'Comments' } }),
-      ]),
+      h('div', { class: 'toolbar-row' }, [editor.toolbar.element, readOnlyNote, ...commentControls]),
+      workspace,
     ]),
   )
 
@@ -108,6 +115,7 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
     const note = role ? (READ_ONLY_NOTE[role] ?? '') : 'Waiting for the server…'
     readOnlyNote.textContent = canEdit ? '' : note
     document.documentElement.dataset.role = role ?? 'unknown'
+    comments.setRole(provider.revoked ? null : role)
   }
   applyRole()
 
@@ -128,6 +136,8 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
   const listening = new AbortController()
   const stop = (message: (typeof MESSAGES)[keyof typeof MESSAGES]) => {
     listening.abort()
+    // First: the editor's provider closes the connection the comments ride on.
+    comments.destroy()
     provider.destroy()
     showMessage(root, message)
   }
@@ -151,17 +161,28 @@ export async function openEditorPage(root: HTMLElement, id: string, linkToken: s
   })
 
   const warnIfUnsaved = (event: BeforeUnloadEvent) => {
-    if (provider.unsavedUpdates === 0) return
+    if (provider.unsavedUpdates + comments.doc.unsavedUpdates === 0) return
     event.preventDefault()
     // Older browsers show the prompt only when returnValue is set.
     event.returnValue = ''
   }
   const { signal } = listening
   window.addEventListener('beforeunload', warnIfUnsaved, { signal })
+  // The editor's provider owns the connection: it opens it first and closes it last.
+  const connect = () => {
+    provider.connect()
+    comments.doc.connect()
+  }
+  const disconnect = () => {
+    comments.doc.disconnect()
+    provider.disconnect()
+  }
   // Socket.IO notices a lost network only after its ping timeout; the browser knows at once.
-  window.addEventListener('offline', () => provider.disconnect(), { signal })
-  window.addEventListener('online', () => provider.connect(), { signal })
-  if (navigator.onLine) provider.connect()
+  window.addEventListener('offline', disconnect, { signal })
+  window.addEventListener('online', connect, { signal })
+  // The comments kept on this device load first, so the first resync already carries them.
+  await comments.doc.whenLoaded()
+  if (navigator.onLine && !signal.aborted) connect()
 
   const focusText = () => {
     if (role && roleAtLeast(role, 'editor')) editor.view.focus()

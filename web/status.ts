@@ -1,5 +1,16 @@
-import type { CollabProvider, ProviderStatus } from '../shared/provider.ts'
+import type { ProviderStatus } from '../shared/provider.ts'
 import { h } from './dom.ts'
+
+/** A synced doc as the indicator watches it: a provider, or the comments doc that wraps one. */
+export interface SyncedDoc {
+  readonly status: ProviderStatus
+  readonly unsavedUpdates: number
+  on(event: 'status' | 'unsaved', listener: () => void): void
+  off(event: 'status' | 'unsaved', listener: () => void): void
+}
+
+/** The status that describes several docs on one connection: the least connected one. */
+const ORDER: ProviderStatus[] = ['disconnected', 'connecting', 'connected']
 
 type Indicator = 'saved' | 'saving' | 'connecting' | 'reconnecting' | 'offline'
 
@@ -19,22 +30,25 @@ export function indicatorFor(status: ProviderStatus, unsaved: number, online: bo
 }
 
 /**
- * The connection and save indicator. Unsaved changes made offline are kept on this device
- * (IndexedDB) and sent on reconnect; the detail line says so instead of alarming anyone.
+ * The connection and save indicator for the docs of one page (the text and its comments): it
+ * says "saved" only when every one of them is. Unsaved changes made offline are kept on this
+ * device (IndexedDB) and sent on reconnect; the detail line says so instead of alarming anyone.
  */
-export function createStatus(provider: CollabProvider): { element: HTMLElement; destroy(): void } {
+export function createStatus(docs: readonly SyncedDoc[]): { element: HTMLElement; destroy(): void } {
   const text = h('span', { class: 'status__text' })
   const detail = h('span', { class: 'status__detail' })
   // Screen readers hear only connection changes, not "Saving…" after every keystroke.
   const announcer = h('span', { class: 'visually-hidden', attrs: { role: 'status' } })
   const element = h('div', { class: 'status' }, [h('span', { class: 'status__dot', attrs: { 'aria-hidden': 'true' } }), text, detail, announcer])
-  let everConnected = provider.status === 'connected'
+  const statusOf = () => ORDER[Math.min(...docs.map((doc) => ORDER.indexOf(doc.status)))]!
+  let everConnected = statusOf() === 'connected'
   let connection = ''
 
   const render = () => {
-    if (provider.status === 'connected') everConnected = true
-    const unsaved = provider.unsavedUpdates
-    const indicator = indicatorFor(provider.status, unsaved, navigator.onLine, everConnected)
+    const status = statusOf()
+    if (status === 'connected') everConnected = true
+    const unsaved = docs.reduce((sum, doc) => sum + doc.unsavedUpdates, 0)
+    const indicator = indicatorFor(status, unsaved, navigator.onLine, everConnected)
     element.dataset.state = indicator
     text.textContent = TEXT[indicator]
     detail.textContent = unsaved > 0 && (indicator === 'offline' || indicator === 'reconnecting') ? ' · changes kept on this device' : ''
@@ -42,16 +56,20 @@ export function createStatus(provider: CollabProvider): { element: HTMLElement; 
     if (nowConnection !== connection && (connection || nowConnection !== 'Connected')) announcer.textContent = nowConnection
     connection = nowConnection
   }
-  provider.on('status', render)
-  provider.on('unsaved', render)
+  for (const doc of docs) {
+    doc.on('status', render)
+    doc.on('unsaved', render)
+  }
   window.addEventListener('online', render)
   window.addEventListener('offline', render)
   render()
   return {
     element,
     destroy() {
-      provider.off('status', render)
-      provider.off('unsaved', render)
+      for (const doc of docs) {
+        doc.off('status', render)
+        doc.off('unsaved', render)
+      }
       window.removeEventListener('online', render)
       window.removeEventListener('offline', render)
     },

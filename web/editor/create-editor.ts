@@ -21,12 +21,18 @@ export interface Editor {
   destroy(): void
 }
 
+export interface EditorOptions {
+  editable: boolean
+  /** More plugins (the comments); they run after the sync plugin, so Yjs already has each edit when their views update. */
+  plugins?: Plugin[]
+}
+
 /**
  * A ProseMirror editor bound to the `prosemirror` fragment of a Y.Doc: y-prosemirror's sync
  * plugin, remote cursors from `awareness`, and an undo manager that only undoes this editor's
  * own changes (it tracks the sync plugin's origin, never the provider's).
  */
-export function createEditor(mount: HTMLElement, fragment: Y.XmlFragment, awareness: Awareness, options: { editable: boolean }): Editor {
+export function createEditor(mount: HTMLElement, fragment: Y.XmlFragment, awareness: Awareness, options: EditorOptions): Editor {
   let editable = options.editable
   let view: EditorView | null = null
   const editLink = linkCommand()
@@ -48,6 +54,7 @@ export function createEditor(mount: HTMLElement, fragment: Y.XmlFragment, awaren
       dropCursor({ color: 'var(--accent)' as string, width: 2 }),
       gapCursor(),
       placeholder('Start writing…'),
+      ...(options.plugins ?? []),
       new Plugin({ view: () => ({ update: (current) => toolbar.update(current) }) }),
     ],
   })

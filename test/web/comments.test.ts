@@ -28,10 +28,12 @@ async function selectText(page: Page, text: string): Promise<void> {
   await page.locator('.comment-button:not([disabled])').waitFor()
 }
 
-/** Comments on `text` with `body` through the toolbar's Comment button. */
-async function comment(page: Page, text: string, body: string): Promise<void> {
+/** Comments on `text` with `body`, starting from the toolbar's Comment button, the one floating beside the selection, or the shortcut. */
+async function comment(page: Page, text: string, body: string, start: 'toolbar' | 'float' | 'shortcut' = 'toolbar'): Promise<void> {
   await selectText(page, text)
-  await page.locator('.comment-button').click()
+  if (start === 'toolbar') await page.locator('.comment-button').click()
+  else if (start === 'float') await page.getByRole('button', { name: 'Comment on the selection' }).click()
+  else await page.keyboard.press('Control+Alt+m')
   const draft = page.locator('.thread-card--draft')
   await draft.getByRole('textbox', { name: 'Comment' }).fill(body)
   await draft.getByRole('button', { name: 'Comment' }).click()
@@ -106,7 +108,7 @@ describe.skipIf(!hasChromium)('comments in the browser', { timeout: 90_000 }, ()
     await waitForEditorText(commenter, 'third quarter')
     await commenter.locator('.toolbar-row__note', { hasText: 'Comment only' }).waitFor()
 
-    await comment(commenter, 'third quarter', 'Which year?')
+    await comment(commenter, 'third quarter', 'Which year?', 'shortcut')
     await card(owner, 'Which year?').waitFor()
     const text = commenter.locator('.ProseMirror')
     expect(await text.getAttribute('contenteditable')).toBe('false')
@@ -133,7 +135,7 @@ describe.skipIf(!hasChromium)('comments in the browser', { timeout: 90_000 }, ()
 
     await awayContext.setOffline(true)
     await waitForStatus(away, 'offline')
-    await comment(away, 'train ride', 'Written in a tunnel')
+    await comment(away, 'train ride', 'Written in a tunnel', 'float')
     await away.locator('.status', { hasText: 'changes kept on this device' }).waitFor()
     expect(await card(here, 'Written in a tunnel').count()).toBe(0)
 

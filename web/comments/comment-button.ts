@@ -14,9 +14,12 @@ export interface CommentButtons {
 /**
  * The ways to start a comment on the selected text: a "Comment" button in the toolbar row, a
  * small one floating in the page margin beside the selection, and the shortcut. All of them
- * work for commenters too, whose text is read-only but still selectable.
+ * work for commenters too, whose text is read-only but still selectable. `may.comment` says the
+ * role allows comments (the buttons are hidden otherwise), `may.start` that no other new
+ * comment is being written.
  */
-export function createCommentButtons(view: EditorView, page: HTMLElement, canStart: () => boolean, start: () => void): CommentButtons {
+export function createCommentButtons(view: EditorView, page: HTMLElement, may: { comment(): boolean; start(): boolean }, start: () => void): CommentButtons {
+  const canStart = () => may.comment() && may.start() && hasText(view)
   const title = `Comment (${shortcutLabel('Mod-Alt-M')})`
   const toolbarButton = h('button', { class: 'button button--quiet comment-button', attrs: { type: 'button', title, 'aria-keyshortcuts': mac() ? 'Meta+Alt+M' : 'Control+Alt+M' } }, [
     icon(COMMENT_ICONS.comment),
@@ -27,7 +30,7 @@ export function createCommentButtons(view: EditorView, page: HTMLElement, canSta
   for (const button of [toolbarButton, floating]) {
     // Keep the editor's selection: it is what the comment is about.
     button.addEventListener('mousedown', (event) => event.preventDefault())
-    button.addEventListener('click', () => canStart() && hasText(view) && start())
+    button.addEventListener('click', () => canStart() && start())
   }
 
   // Mod-Alt-M, as in the editors people know; matched by the key's place, since ⌥M types "µ" on a Mac.
@@ -35,17 +38,16 @@ export function createCommentButtons(view: EditorView, page: HTMLElement, canSta
     const mod = mac() ? event.metaKey : event.ctrlKey
     if (!mod || !event.altKey || event.shiftKey || event.code !== 'KeyM') return
     event.preventDefault()
-    if (canStart() && hasText(view)) start()
+    if (canStart()) start()
   }
   document.addEventListener('keydown', onKey)
 
   const update = () => {
-    const allowed = canStart()
-    toolbarButton.hidden = !allowed
-    toolbarButton.disabled = !hasText(view)
-    const show = allowed && hasText(view)
-    floating.hidden = !show
-    if (show) place()
+    const ready = canStart()
+    toolbarButton.hidden = !may.comment()
+    toolbarButton.disabled = !ready
+    floating.hidden = !ready
+    if (ready) place()
   }
 
   /** In the page's right margin level with the selection; below its end where the margin is too narrow. */

@@ -120,6 +120,7 @@ export function createComments(options: CommentsOptions): Comments {
     draft = { anchor: anchorFor(sync.type, sync.binding.mapping, from, to), quote: quoteOf(view.state.doc, from, to) }
     activeId = null
     refresh()
+    buttons?.update()
     sidebar?.openDraft(draft.quote)
     // Ask for a name now rather than after the comment is typed.
     void options.askName()
@@ -128,6 +129,7 @@ export function createComments(options: CommentsOptions): Comments {
     draft = null
     sidebar?.closeDraft()
     refresh()
+    buttons?.update()
   }
 
   const attach = (slots: CommentsSlots): HTMLElement[] => {
@@ -156,6 +158,8 @@ export function createComments(options: CommentsOptions): Comments {
           draft = null
           sidebar?.closeDraft()
           setActive(id)
+          sidebar?.reveal(id, 'card')
+          buttons?.update()
         },
         cancelDraft,
         async reply(threadId, body) {
@@ -185,7 +189,7 @@ export function createComments(options: CommentsOptions): Comments {
         },
       },
     })
-    buttons = createCommentButtons(slots.view, slots.page, () => canComment(who) && draft === null, startDraft)
+    buttons = createCommentButtons(slots.view, slots.page, { comment: () => canComment(who), start: () => draft === null }, startDraft)
     refresh()
     return [buttons.toolbarButton, sidebar.toggle]
   }

@@ -9,7 +9,7 @@ import { relativeTime } from './relative-time.ts'
 import { createThreadCard, type CardActions, type ThreadCard } from './thread-card.ts'
 import type { Commenter, ThreadEntry } from './threads.ts'
 
-export type Filter = 'open' | 'resolved' | 'all'
+type Filter = 'open' | 'resolved' | 'all'
 
 const FILTERS: Array<{ filter: Filter; label: string; empty: string }> = [
   { filter: 'open', label: 'Open', empty: 'No open comments.' },
@@ -18,7 +18,7 @@ const FILTERS: Array<{ filter: Filter; label: string; empty: string }> = [
 ]
 
 /** Below this width the panel is a sheet over the page instead of a column beside it. */
-export const NARROW_QUERY = '(max-width: 959px)'
+const NARROW_QUERY = '(max-width: 959px)'
 const PANEL_WIDTH = '340px'
 const CARD_GAP = 10
 const TIME_REFRESH_MS = 30_000

@@ -106,6 +106,12 @@ describe('comment anchors that follow the text (web/comments/anchors.ts)', () =>
     expect(across.quote).toBe('plan\nWe')
   })
 
+  it('cuts a long quote at the limit without splitting a character', () => {
+    const editor = new Replica(['x'.repeat(1_999) + '😀 and more'])
+    const quote = quoteOf(editor.doc, 1, editor.doc.content.size - 1)
+    expect(quote).toBe('x'.repeat(1_999))
+  })
+
   it('follows the text when someone types before it', () => {
     const editor = new Replica(['We ship the editor on Friday.'])
     const thread = editor.comment('the editor')

@@ -47,7 +47,9 @@ function plain(position: Y.RelativePosition): RelativePositionJSON {
 
 /** The text a range shows, as stored in a thread's quote: blocks and line breaks become newlines. */
 export function quoteOf(doc: Node, from: number, to: number): string {
-  return doc.textBetween(from, to, '\n', '\n').slice(0, COMMENT_LIMITS.maxQuoteLength)
+  const quote = doc.textBetween(from, to, '\n', '\n').slice(0, COMMENT_LIMITS.maxQuoteLength)
+  // Cut at the limit, the quote must not end in half a surrogate pair (it would not survive UTF-8).
+  return /[\uD800-\uDBFF]$/.test(quote) ? quote.slice(0, -1) : quote
 }
 
 /** Where a thread's anchor is in `doc`, the ProseMirror doc rendered from `fragment`. */
@@ -133,7 +135,8 @@ export function placeAnchor(doc: Node, quote: string, from: number | null, to: n
 
 /** A quote cut at the length limit only promises the beginning of the text. */
 function sameText(text: string, wanted: string, quote: string): boolean {
-  return quote.length >= COMMENT_LIMITS.maxQuoteLength ? text.startsWith(wanted) : text === wanted
+  // (Less one: a cut never leaves half a surrogate pair.)
+  return quote.length >= COMMENT_LIMITS.maxQuoteLength - 1 ? text.startsWith(wanted) : text === wanted
 }
 
 function normalize(text: string): string {

@@ -6,7 +6,7 @@ import type * as Y from 'yjs'
 import { resolveAnchor, type Anchor, type Placement, type ProsemirrorMapping } from './anchors.ts'
 import type { ThreadEntry } from './threads.ts'
 
-/** What the highlights show; the sidebar owns it and dispatches `refreshHighlights` when it changes. */
+/** What the highlights show; its owner dispatches `refreshHighlights` when it changes. */
 export interface HighlightSource {
   threads(): readonly ThreadEntry[]
   activeId(): string | null
@@ -78,9 +78,12 @@ export function highlightPlugin(source: HighlightSource, onChange: () => void, o
     view(view) {
       let destroyed = false
       let pending = false
+      /** The last doc resolved here, so a selection change does not resolve everything again. */
+      let checked: Node | null = null
       const check = () => {
         const current = highlightsKey.getState(view.state)!
-        if (current.resolvedFor === view.state.doc || pending) return
+        if (current.resolvedFor === view.state.doc || checked === view.state.doc || pending) return
+        checked = view.state.doc
         // The sync plugin (earlier in the list) has just sent this edit to Yjs.
         const resolved = resolveAll(view.state, source)
         if (samePlacements(resolved, current)) return

@@ -40,7 +40,7 @@ export interface Sidebar {
   openDraft(quote: string): void
   closeDraft(): void
   /** Brings a thread into view (and the sheet up, on a narrow screen). */
-  reveal(threadId: string, focus: 'card' | 'reply' | 'none'): void
+  reveal(threadId: string, focus: 'card' | 'none'): void
   /** The highlights moved: marks threads whose text is gone, reorders, and places the cards again. */
   refresh(): void
   /** The button that opens the sheet on narrow screens. */
@@ -125,8 +125,10 @@ export function createSidebar(options: SidebarOptions): Sidebar {
       card.update(entry, detached)
       card.setActive(entry.id === activeId)
     }
+    let lostFocus = false
     for (const [id, card] of cards) {
       if (seen.has(id)) continue
+      lostFocus ||= card.element.contains(document.activeElement)
       card.element.remove()
       cards.delete(id)
     }
@@ -135,6 +137,8 @@ export function createSidebar(options: SidebarOptions): Sidebar {
     wanted.forEach((element, index) => {
       if (list.children[index] !== element) list.insertBefore(element, list.children[index] ?? null)
     })
+    // A thread resolved or deleted from its own card leaves the keyboard in the panel, not on the page.
+    if (lostFocus) (wanted[0] ?? filterButtons[0]!).focus({ preventScroll: true })
     const open = next.filter((entry) => !entry.thread.resolved).length
     count.textContent = open > 0 ? String(open) : ''
     toggle.querySelector('.comments-toggle__count')!.textContent = open > 0 ? String(open) : ''
@@ -157,7 +161,6 @@ export function createSidebar(options: SidebarOptions): Sidebar {
   const place = () => {
     const beside = !narrow.matches && !panel.hidden
     workspace.style.setProperty('--side-panel-width', beside ? PANEL_WIDTH : '0px')
-    panel.classList.toggle('is-sheet', narrow.matches)
     if (!beside) {
       for (const element of list.children) (element as HTMLElement).style.top = ''
       list.style.height = ''
@@ -214,7 +217,7 @@ export function createSidebar(options: SidebarOptions): Sidebar {
     if (hadFocus) view.focus()
   }
 
-  const reveal = (threadId: string, focus: 'card' | 'reply' | 'none') => {
+  const reveal = (threadId: string, focus: 'card' | 'none') => {
     let card = cards.get(threadId)
     if (!card) {
       // Opened from the text while the filter hides it.
@@ -223,8 +226,7 @@ export function createSidebar(options: SidebarOptions): Sidebar {
     }
     if (!card) return
     if (narrow.matches) setSheet(true)
-    if (focus === 'reply') card.focusReply()
-    else if (focus === 'card') card.element.focus({ preventScroll: true })
+    if (focus === 'card') card.element.focus({ preventScroll: true })
     if (narrow.matches) card.element.scrollIntoView({ block: 'nearest' })
   }
 

@@ -26,7 +26,6 @@ export interface ThreadCard {
   /** Renders the thread again, keeping a reply or an edit in progress. */
   update(entry: ThreadEntry, detached: boolean): void
   setActive(active: boolean): void
-  focusReply(): void
 }
 
 const FALLBACK_COLOR = '#868e96'
@@ -161,7 +160,6 @@ export function createThreadCard(entry: ThreadEntry, who: () => Commenter, actio
     element,
     update,
     setActive: (active) => element.classList.toggle('is-active', active),
-    focusReply: () => reply.focus(),
   }
 }
 

@@ -74,14 +74,16 @@ export class CollabConnection {
     else if (!this.socket.active) this.socket.connect()
   }
 
+  /** Removes a provider; the socket disconnects when the last one is gone (and reconnects with the next `add`). */
   remove(member: ConnectionMember): void {
     if (this.members.get(member.name) === member) this.members.delete(member.name)
+    if (this.members.size === 0) this.socket.disconnect()
   }
 
-  /** Closes the socket for every provider on it. */
+  /** Closes the socket; every provider on it hears of the disconnect first. */
   close(): void {
-    this.members.clear()
     this.socket.disconnect()
+    this.members.clear()
   }
 }
 

@@ -61,7 +61,6 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
   revoked: RevokedNotice | null = null
 
   private token: string
-  private readonly ownsConnection: boolean
   private wanted = false
   private joined = false
   /** Local updates made while no send was possible, waiting for the next resync. */
@@ -77,7 +76,6 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
     this.name = name
     this.token = options.token
     this.awareness = options.awareness === undefined ? new awarenessProtocol.Awareness(doc) : options.awareness
-    this.ownsConnection = !options.connection
     this.connection = options.connection ?? new CollabConnection(serverUrl, options)
     doc.on('update', this.onLocalUpdate)
     this.awareness?.on('update', this.onLocalAwareness)
@@ -97,7 +95,7 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
     this.connection.add(this)
   }
 
-  /** Leaves the doc (and closes the provider's own connection). Local edits keep counting as unsaved. */
+  /** Leaves the doc (the connection closes when no provider uses it). Local edits keep counting as unsaved. */
   disconnect(): void {
     if (!this.wanted) return
     this.wanted = false
@@ -105,7 +103,6 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
     // The server removes this socket's cursors for everyone when it leaves.
     if (this.joined) this.connection.socket.emit('leave', this.name)
     this.connection.remove(this)
-    if (this.ownsConnection) this.connection.close()
     this.onDisconnect()
     this.setStatus('disconnected')
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { CollabConnection } from '../../shared/connection.ts'
-import { connectClient, converged, startTestServer, until, untilConverged } from '../helpers.ts'
+import { connectClient, converged, openConnection, startTestServer, until, untilConverged } from '../helpers.ts'
 
 function insertParagraph(doc: Y.Doc, text: string): void {
   const fragment = doc.getXmlFragment('prosemirror')
@@ -133,6 +133,29 @@ describe('collaboration through the server', () => {
     // Drop the transport without a goodbye, as a crashed tab or a lost network would.
     a.connection.socket.io.engine.close()
     await until(() => !bAwareness.getStates().has(a.doc.clientID), [[bAwareness, ['change']]], 'Grace to disappear')
+  })
+
+  it('keeps the other providers of a shared connection syncing when one disconnects', async () => {
+    const server = await startTestServer()
+    const { id, tokens } = await server.createDocument()
+    const connection = openConnection(server.url)
+    const content = connectClient(server.url, id, tokens.editor, { connection })
+    const comments = connectClient(server.url, `${id}/comments`, tokens.editor, { connection, awareness: null })
+    const peer = connectClient(server.url, id, tokens.editor)
+    await Promise.all([content.whenSynced(), comments.whenSynced(), peer.whenSynced()])
+
+    comments.disconnect()
+    expect(connection.connected).toBe(true)
+    peer.doc.getText('title').insert(0, 'still live')
+    await untilConverged([content.doc, peer.doc])
+
+    content.disconnect()
+    expect(connection.connected).toBe(false)
+    comments.connect()
+    content.connect()
+    await Promise.all([content.whenSynced(), comments.whenSynced()])
+    content.doc.getText('title').insert(0, 'back: ')
+    await untilConverged([content.doc, peer.doc])
   })
 
   it('works over HTTP long-polling alone', async () => {

@@ -28,6 +28,8 @@ export interface RunningServer {
   kind: ServerKind
   url: string
   pid: number
+  /** Where the server writes its memory figures on SIGUSR2. */
+  memoryFile: string
   /** SIGTERM (the launcher closes cleanly, so a CPU profile gets written), SIGKILL after 10 s. */
   stop(): Promise<void>
 }
@@ -37,6 +39,8 @@ export interface ServerLaunch {
   env?: Record<string, string>
   /** Write a `.cpuprofile` of the server here when it stops. */
   cpuProfileDir?: string
+  /** Where the server's DATA_DIR is made (default bench/.out); e.g. /dev/shm to take the disk out. */
+  dataRoot?: string
 }
 
 const SCRIPTS: Record<ServerKind, string> = {
@@ -58,10 +62,12 @@ const OURS_ENV = {
 
 /** Starts one server as its own process and resolves once it listens. */
 export async function startServer(kind: ServerKind, launch: ServerLaunch = {}): Promise<RunningServer> {
-  mkdirSync(OUT_DIR, { recursive: true })
-  const dataDir = mkdtempSync(join(OUT_DIR, `data-${kind}-`))
+  const dataRoot = launch.dataRoot ?? OUT_DIR
+  mkdirSync(dataRoot, { recursive: true })
+  const dataDir = mkdtempSync(join(dataRoot, `bench-data-${kind}-`))
   const nodeArgs = ['--expose-gc', ...(launch.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${launch.cpuProfileDir}`] : [])]
-  const env = { ...process.env, ...(kind === 'ours' ? OURS_ENV : {}), DATA_DIR: dataDir, NODE_ENV: 'production', ...launch.env }
+  const memoryFile = `${dataDir}.memory.json`
+  const env = { ...process.env, ...(kind === 'ours' ? OURS_ENV : {}), DATA_DIR: dataDir, BENCH_MEMORY_FILE: memoryFile, NODE_ENV: 'production', ...launch.env }
   const child = spawnNode(SERVER_CORE, nodeArgs, SCRIPTS[kind], [], env)
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)))
@@ -87,8 +93,9 @@ export async function startServer(kind: ServerKind, launch: ServerLaunch = {}): 
     await exited
     clearTimeout(timer)
     rmSync(dataDir, { recursive: true, force: true })
+    rmSync(memoryFile, { force: true })
   }
-  return { kind, url, pid: child.pid!, stop }
+  return { kind, url, pid: child.pid!, memoryFile, stop }
 }
 
 /**
@@ -100,7 +107,7 @@ export async function runLoad<R>(
   server: RunningServer,
   params: Pick<LoadParams, 'quick' | 'limitMs'> & Record<string, unknown>,
 ): Promise<R | { error: string }> {
-  const full = { ...params, server: server.kind, url: server.url, serverPid: server.pid }
+  const full = { ...params, server: server.kind, url: server.url, serverPid: server.pid, memoryFile: server.memoryFile }
   const child = spawnNode(GENERATOR_CORE, [], `bench/load/${workload}.ts`, [JSON.stringify(full)], process.env)
   let stdout = ''
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 
 /** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, almost always 100). */
 export const CLOCK_TICKS = readClockTicks()
@@ -36,20 +36,35 @@ export function memory(pid: number): Memory {
   return { rss: kib('VmRSS'), peak: kib('VmHWM') }
 }
 
+export interface SettledMemory {
+  /** Resident set size, in bytes (the median of a few samples). */
+  rss: number
+  /** V8 heap in use after the collection, in bytes; NaN when the server did not report it. */
+  heapUsed: number
+}
+
 /**
- * The resident memory of a bench server after a garbage collection: it collects on SIGUSR2
- * (bench/servers/announce.ts). The median of a few samples, in bytes.
+ * A bench server's memory after a garbage collection: it collects on SIGUSR2 and writes
+ * `process.memoryUsage()` to `memoryFile` (bench/servers/announce.ts).
  */
-export async function settledRss(pid: number, samples = 3): Promise<number> {
+export async function settledMemory(pid: number, memoryFile: string, samples = 3): Promise<SettledMemory> {
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  rmSync(memoryFile, { force: true })
   process.kill(pid, 'SIGUSR2')
-  await pause(300)
+  for (let waited = 0; !existsSync(memoryFile) && waited < 3000; waited += 50) await pause(50)
+  await pause(200)
+  let heapUsed = NaN
+  try {
+    heapUsed = (JSON.parse(readFileSync(memoryFile, 'utf8')) as { heapUsed: number }).heapUsed
+  } catch {
+    // Not reported in time: RSS alone.
+  }
   const values: number[] = []
   for (let i = 0; i < samples; i++) {
     values.push(memory(pid).rss)
     await pause(100)
   }
-  return values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  return { rss: values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!, heapUsed }
 }
 
 /**

@@ -1,4 +1,7 @@
-// `npm run bench [-- --quick] [--only=relay,ramp] [--servers=ours,y-websocket] [--runs=2] [--profile]`
+// `npm run bench [-- --quick] [--only=relay,ramp] [--servers=ours,y-websocket] [--runs=2]
+//   [--profile [--profile-server=kind]] [--data-root=/dev/shm]`
+// --data-root puts the servers' DATA_DIR elsewhere: on tmpfs, fsync costs nothing, which tells
+// how much of our server's cost is the disk.
 // Runs every workload against our server and each peer, one server process at a time, and
 // prints a JSON line per run, then tables of figures with ours/peer ratios and the targets.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -22,6 +25,8 @@ const { values } = parseArgs({
     servers: { type: 'string' },
     runs: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
+    'profile-server': { type: 'string', default: 'ours' },
+    'data-root': { type: 'string' },
   },
 })
 const quick = values.quick
@@ -54,6 +59,7 @@ const header = [
   `machine: ${atStart.cpus} x ${atStart.model}, node ${atStart.node}; ${pinning()}`,
   `load average at start: ${atStart.loadAverage.join(' ')}`,
   `mode: ${quick ? 'quick' : 'full'}, ${runs} run(s) per server and workload (figures are medians)`,
+  `server storage: ${values['data-root'] ? `DATA_DIR under ${values['data-root']}` : 'DATA_DIR under bench/.out (the disk)'}`,
 ].join('\n')
 log(header)
 
@@ -80,10 +86,11 @@ for (const workload of WORKLOADS.filter((w) => only.includes(w.name))) {
 }
 
 async function runOnce(workload: Workload, kind: ServerKind, run: number): Promise<Figures | null> {
-  log(`[${Math.round((performance.now() - started) / 1000)} s] ${workload.name} / ${kind}, run ${run}`)
+  const loadAverage = machine().loadAverage[0]
+  log(`[${Math.round((performance.now() - started) / 1000)} s] ${workload.name} / ${kind}, run ${run} (load ${loadAverage})`)
   let server
   try {
-    server = await startServer(kind)
+    server = await startServer(kind, { dataRoot: values['data-root'] })
   } catch (error) {
     emit({ type: 'run', workload: workload.name, server: kind, run, error: String(error) })
     return null
@@ -95,7 +102,7 @@ async function runOnce(workload: Workload, kind: ServerKind, run: number): Promi
       return null
     }
     const figures = workload.figures(result as never)
-    emit({ type: 'run', workload: workload.name, server: kind, run, figures, result })
+    emit({ type: 'run', workload: workload.name, server: kind, run, loadAverage, figures, result })
     return figures
   } finally {
     await server.stop()
@@ -108,15 +115,15 @@ function medianFigures(list: Figures[]): Figures {
 }
 
 let profileText = ''
-if (values.profile) profileText = await profileOurs()
+if (values.profile) profileText = await profile(pick(values['profile-server'], SERVER_KINDS, [], '--profile-server')[0] ?? 'ours')
 
-/** Runs ours under the relay workload with `--cpu-prof` and summarizes the measured window. */
-async function profileOurs(): Promise<string> {
-  const dir = join(OUT_DIR, `profile-${stamp}`)
+/** Runs a server under the relay workload with `--cpu-prof` and summarizes the measured window. */
+async function profile(kind: ServerKind): Promise<string> {
+  const dir = join(OUT_DIR, `profile-${kind}-${stamp}`)
   mkdirSync(dir, { recursive: true })
-  log(`profiling ours under the relay workload; the profile goes to ${dir}`)
+  log(`profiling ${kind} under the relay workload; the profile goes to ${dir}`)
   const spawnedAt = Date.now()
-  const server = await startServer('ours', { cpuProfileDir: dir })
+  const server = await startServer(kind, { cpuProfileDir: dir, dataRoot: values['data-root'] })
   const relay = WORKLOADS.find((w) => w.name === 'relay')!
   const result = await runLoad<RelayResult>('relay', server, { quick, ...relay.params(quick), measureMs: quick ? 5000 : 20_000 })
   await server.stop()
@@ -131,7 +138,7 @@ async function profileOurs(): Promise<string> {
   const summary = summarize(profile, window.from - spawnedAt, window.to - spawnedAt)
   const step = result.steps[0]!
   return [
-    `## Profile of ours under the relay workload (${join(dir, file)})`,
+    `## Profile of ${kind} under the relay workload (${join(dir, file)})`,
     '',
     `${step.updatesPerSecond} updates/s, ${step.deliveriesPerSecond} deliveries/s, server CPU ${step.serverCpuPercent}% (${step.serverCpuUsPerDelivery} us/delivery by /proc).`,
     summaryTables(summary),

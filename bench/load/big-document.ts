@@ -2,7 +2,7 @@
 // through a client, then fresh clients join one after another.
 import * as Y from 'yjs'
 import { CLIENTS } from '../clients/kinds.ts'
-import { cpuSeconds, settledRss } from '../proc.ts'
+import { cpuSeconds, settledMemory } from '../proc.ts'
 import { median, round } from '../stats.ts'
 import { traceState } from '../trace.ts'
 import { textOf, whenDoc } from './documents.ts'
@@ -23,6 +23,8 @@ export interface BigDocumentResult {
   bytesSent: number
   /** Server RSS grown by loading the document, in MB. */
   serverMemoryMb: number
+  /** Server V8 heap grown by loading the document (after a collection), in MB. */
+  serverHeapMb: number
   /** Server CPU per fresh join, in ms. */
   serverCpuMsPerJoin: number
 }
@@ -31,7 +33,7 @@ async function bigDocument(params: BigDocumentParams): Promise<BigDocumentResult
   const clients = CLIENTS[params.server]
   const state = traceState()
   const room = await clients.createRoom(params.url, 0)
-  const before = await settledRss(params.serverPid)
+  const before = await settledMemory(params.serverPid, params.memoryFile)
 
   const loaderDoc = new Y.Doc()
   Y.applyUpdate(loaderDoc, state.update)
@@ -43,7 +45,7 @@ async function bigDocument(params: BigDocumentParams): Promise<BigDocumentResult
   await whenDoc(probeDoc, () => textOf(probeDoc).length === state.length, 60_000, 'the probe to get the whole document')
   probe.destroy()
   // The loader stays: without a client, Hocuspocus drops the doc and ours unloads it.
-  const loaded = await settledRss(params.serverPid)
+  const loaded = await settledMemory(params.serverPid, params.memoryFile)
 
   const join = async () => {
     const doc = new Y.Doc()
@@ -74,7 +76,8 @@ async function bigDocument(params: BigDocumentParams): Promise<BigDocumentResult
     syncedMs: { median: round(median(times)), min: round(Math.min(...times)), max: round(Math.max(...times)) },
     bytesReceived: median(received),
     bytesSent: median(sent),
-    serverMemoryMb: round((loaded - before) / 2 ** 20),
+    serverMemoryMb: round((loaded.rss - before.rss) / 2 ** 20),
+    serverHeapMb: round((loaded.heapUsed - before.heapUsed) / 2 ** 20),
     serverCpuMsPerJoin: round((cpu * 1000) / params.freshClients),
   }
 }

@@ -11,6 +11,8 @@ export interface LoadParams {
   url: string
   /** The server process, whose CPU and memory are read from /proc. */
   serverPid: number
+  /** Where the server reports its heap after a collection (see settledMemory). */
+  memoryFile: string
   quick: boolean
   /** The generator gives up (and reports an error) after this long, in ms. */
   limitMs: number

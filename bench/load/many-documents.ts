@@ -1,6 +1,6 @@
 // The many-documents workload: one client per document, each document ~5 KB of text; what the
 // server's memory grows by, per document and connection.
-import { settledRss } from '../proc.ts'
+import { settledMemory } from '../proc.ts'
 import { round } from '../stats.ts'
 import { filledDoc } from './documents.ts'
 import { connectAll, createRooms, runGenerator, sleep, type LoadParams } from './generator.ts'
@@ -17,6 +17,8 @@ export interface ManyDocumentsResult {
   documents: number
   /** Server RSS growth per document and its connection, in KB. */
   kbPerDocument: number
+  /** Server V8 heap growth (after a collection) per document and its connection, in KB. */
+  heapKbPerDocument: number
   serverRssMb: number
   baselineRssMb: number
   /** Creating the documents (ours: over HTTP), then connecting and syncing the clients. */
@@ -25,7 +27,7 @@ export interface ManyDocumentsResult {
 }
 
 async function manyDocuments(params: ManyDocumentsParams): Promise<ManyDocumentsResult> {
-  const baseline = await settledRss(params.serverPid)
+  const baseline = await settledMemory(params.serverPid, params.memoryFile)
   const started = performance.now()
   const rooms = await createRooms(params, params.documents)
   const created = performance.now()
@@ -37,13 +39,14 @@ async function manyDocuments(params: ManyDocumentsParams): Promise<ManyDocuments
   )
   const connectSeconds = (performance.now() - created) / 1000
   await sleep(params.settleMs)
-  const rss = await settledRss(params.serverPid, 5)
+  const after = await settledMemory(params.serverPid, params.memoryFile, 5)
   for (const { client } of connected) client.destroy()
   return {
     documents: params.documents,
-    kbPerDocument: round((rss - baseline) / params.documents / 1024),
-    serverRssMb: round(rss / 2 ** 20),
-    baselineRssMb: round(baseline / 2 ** 20),
+    kbPerDocument: round((after.rss - baseline.rss) / params.documents / 1024),
+    heapKbPerDocument: round((after.heapUsed - baseline.heapUsed) / params.documents / 1024),
+    serverRssMb: round(after.rss / 2 ** 20),
+    baselineRssMb: round(baseline.rss / 2 ** 20),
     createSeconds: round((created - started) / 1000),
     connectSeconds: round(connectSeconds),
   }

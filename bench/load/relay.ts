@@ -14,11 +14,14 @@ export interface RelayParams extends LoadParams {
   decodersPerRoom: number
   /** Milliseconds between one client's inserts, one entry per measured step. */
   intervalsMs: number[]
+  /** Sending before the first window, in ms. */
+  firstWarmupMs: number
+  /** Sending at a new rate before its window, in ms. */
   warmupMs: number
   measureMs: number
   /** After a window, updates sent in it have this long to arrive before the step is judged. */
   graceMs: number
-  /** After the last step, how long to wait for every update to arrive. */
+  /** After the last step, how long to wait for every update to arrive (what has not is lost). */
   drainMs: number
   /** Ends the ramp after a step whose p99 latency passed this (ms); null runs every step. */
   stopAboveP99Ms: number | null
@@ -167,9 +170,10 @@ async function relay(params: RelayParams): Promise<RelayResult> {
 
   for (const sender of senders) sender.start(() => intervalMs)
   const steps: RelayStep[] = []
-  for (const stepInterval of params.intervalsMs) {
+  for (const [index, stepInterval] of params.intervalsMs.entries()) {
     intervalMs = stepInterval
-    await sleep(params.warmupMs)
+    // Right after 200 joins the server is still settling (compiling, storing the joins).
+    await sleep(index === 0 ? params.firstWarmupMs : params.warmupMs)
     const w: Window = { start: performance.now(), end: Infinity, latencies: [], acks: [], sends: 0, expectedReceipts: 0, receipts: 0 }
     windows.push(w)
     const server = new ProcessWatch(params.serverPid)

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -10,9 +11,15 @@ export const LISTENING_PREFIX = 'bench server listening on '
  */
 export function announce(server: Server, close: () => Promise<unknown> = async () => undefined): void {
   // Started with --expose-gc: a load generator sends SIGUSR2 before it reads memory, so garbage
-  // does not count as the documents' and connections' memory.
+  // does not count as the documents' and connections' memory; the heap figures go to a file.
   const gc = (globalThis as { gc?: () => void }).gc
-  if (gc) process.on('SIGUSR2', () => gc())
+  const memoryFile = process.env.BENCH_MEMORY_FILE
+  if (gc) {
+    process.on('SIGUSR2', () => {
+      gc()
+      if (memoryFile) writeFileSync(memoryFile, JSON.stringify(process.memoryUsage()))
+    })
+  }
   const { port } = server.address() as AddressInfo
   console.log(`${LISTENING_PREFIX}http://127.0.0.1:${port}`)
   let stopping = false

@@ -158,9 +158,10 @@ export class CollabDocument {
   }
 
   private onChange(update: Uint8Array, origin: unknown): void {
-    this.guard?.follow(update)
     const { relay } = this.options
     const from = origin as Partial<{ socket: string; peer: true; store: true }> | null
+    // A client's update reached the shadow when it was checked; every other change has not.
+    if (!from?.socket) this.guard?.follow(update)
     if (from?.peer) return
     if (from?.store) return relay.toLocalRoom(this.name, update)
     relay.toRoom(this.name, update, from?.socket ?? null)

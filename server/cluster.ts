@@ -55,12 +55,17 @@ export async function joinCluster(
   const pub = new Redis(options.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 })
   const sub = new Redis(options.redisUrl, { lazyConnect: true })
   // A Redis client without an error listener takes the process down (lessons.md).
+  // A Redis that stops cleanly closes the connection without any error, so `close` counts too.
   let down = false
+  let closing = false
   for (const [role, client] of [['publisher', pub], ['subscriber', sub]] as const) {
-    client.on('error', (error: Error) => {
-      if (!down) logger.error({ err: error, redis: role }, 'Redis connection failed; rooms are local until it returns')
+    const lost = (error?: Error) => {
+      if (down || closing) return
       down = true
-    })
+      logger.error({ err: error, redis: role }, 'Redis connection lost; rooms are local until it returns')
+    }
+    client.on('error', lost)
+    client.on('close', () => lost())
   }
   sub.on('ready', () => {
     if (!down) return
@@ -101,6 +106,7 @@ export async function joinCluster(
       return replies.filter((r): r is string => typeof r === 'string').map((r) => Buffer.from(r, 'base64'))
     },
     async close() {
+      closing = true
       pub.disconnect()
       sub.disconnect()
     },

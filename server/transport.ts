@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import { Server } from 'socket.io'
+import { SINGLE_FRAME_QUERY, singleFrameParser, toDefaultEncoding, type EncodedPacket } from '../shared/frame-parser.ts'
 import { ADMIN_NAMESPACE, COLLAB_NAMESPACE, LIMITS, commentsDocName, type ClientToServerEvents, type Role, type ServerToClientEvents } from '../shared/protocol.ts'
 import { authorIdFromSecret } from '../shared/identity.ts'
 import { SINGLE_NODE, joinCluster, type Cluster } from './cluster.ts'
@@ -35,8 +36,10 @@ export async function attachTransport(httpServer: HttpServer, context: Omit<Sess
     allowRequest: (req, callback) => callback(null, isOriginAllowed(req, config.allowedOrigins)),
     cors: { origin: config.allowedOrigins.includes('*') ? true : config.allowedOrigins },
     serveClient: false,
+    parser: singleFrameParser,
     // Connection state recovery stays off: rooms are entered only through `join`, which checks the token.
   })
+  speakDefaultParserToOthers(io)
   const nsp: CollabNamespace = io.of(COLLAB_NAMESPACE)
 
   const revokeHere = (id: string, role: Role) => {
@@ -140,6 +143,34 @@ function streamMetricsToAdmins(io: CollabServer, adminToken: string, metrics: Me
       clearInterval(timer)
       timer = null
     })
+  })
+}
+
+/** The slice of an Engine.IO connection that Socket.IO writes packets through. */
+interface EngineConnection {
+  request: IncomingMessage
+  write(data: EncodedPacket, options?: { wsPreEncodedFrame?: unknown }, callback?: () => void): unknown
+}
+
+/**
+ * The server encodes with the single-frame parser; a client that did not ask for it in its
+ * handshake (protocol v1's default Socket.IO parser) gets every single-frame message
+ * re-encoded the default way. One re-encoding serves a whole broadcast.
+ */
+function speakDefaultParserToOthers(io: CollabServer): void {
+  const reencoded = new WeakMap<Uint8Array, EncodedPacket[]>()
+  io.engine.on('connection', (conn: EngineConnection) => {
+    const query = new URLSearchParams(conn.request.url?.split('?')[1] ?? '')
+    if (query.get('frames') === SINGLE_FRAME_QUERY.frames) return
+    const write = conn.write.bind(conn)
+    conn.write = (data, options, callback) => {
+      if (typeof data === 'string') return write(data, options, callback)
+      let parts = reencoded.get(data)
+      if (!parts) reencoded.set(data, (parts = toDefaultEncoding(data)))
+      const { wsPreEncodedFrame: _frame, ...partOptions } = options ?? {}
+      parts.forEach((part, i) => write(part, partOptions, i === parts.length - 1 ? callback : undefined))
+      return conn
+    }
   })
 }
 

@@ -1,5 +1,6 @@
 import { timeout } from 'lib0/eventloop'
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client'
+import { SINGLE_FRAME_QUERY, singleFrameParser } from './frame-parser.ts'
 import { COLLAB_NAMESPACE, type ClientToServerEvents, type HandshakeAuth, type RevokedNotice, type ServerToClientEvents } from './protocol.ts'
 
 export type CollabSocket = Socket<ServerToClientEvents, ClientToServerEvents>
@@ -40,6 +41,9 @@ export class CollabConnection {
       tryAllTransports: true,
       autoConnect: false,
       ...options.socketOptions,
+      // Each binary event in one WebSocket message, not two (see frame-parser.ts).
+      parser: singleFrameParser,
+      query: { ...options.socketOptions?.query, ...SINGLE_FRAME_QUERY },
       auth,
     })
     this.socket.on('connect', () => {

@@ -1,14 +1,24 @@
 import { onTestFinished } from 'vitest'
 import { io, type Socket } from 'socket.io-client'
 import * as Y from 'yjs'
+import { SINGLE_FRAME_QUERY, singleFrameParser } from '../shared/frame-parser.ts'
 import { COLLAB_NAMESPACE, type JoinReply } from '../shared/protocol.ts'
 
 /** A plain socket.io-client socket on `/collab`, for tests that speak the protocol by hand. */
 export type RawSocket = Socket
 
+export interface RawSocketOptions {
+  identity?: string
+  transports?: Array<'websocket' | 'polling'>
+  extraHeaders?: Record<string, string>
+  /** Speak the single-frame parser, as our own client does; by default Socket.IO's default parser (protocol v1). */
+  singleFrame?: boolean
+}
+
 /** Connects a raw socket (closed when the test finishes). */
-export async function rawSocket(url: string, options: { identity?: string; transports?: Array<'websocket' | 'polling'>; extraHeaders?: Record<string, string> } = {}): Promise<RawSocket> {
+export async function rawSocket(url: string, options: RawSocketOptions = {}): Promise<RawSocket> {
   const socket = io(url + COLLAB_NAMESPACE, {
+    ...(options.singleFrame ? { parser: singleFrameParser, query: SINGLE_FRAME_QUERY } : {}),
     transports: options.transports ?? ['websocket'],
     auth: options.identity ? { identity: options.identity } : {},
     reconnection: false,

@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { parseDocName } from '../shared/protocol.ts'
+import { parseDocName, type UpdateFormat } from '../shared/protocol.ts'
 import { CommentGuard, type CommentSender } from './comment-guard.ts'
 import { CollabError } from './errors.ts'
 import type { Logger } from './logger.ts'
@@ -131,9 +131,10 @@ export class CollabDocument {
     Y.applyUpdate(this.doc, update, from === 'peer' ? { peer: true } : { store: true })
   }
 
-  /** What a client with `stateVector` lacks, and the server's state vector. */
-  diff(stateVector: Uint8Array): { update: Uint8Array; stateVector: Uint8Array } {
-    return { update: Y.encodeStateAsUpdate(this.doc, stateVector), stateVector: Y.encodeStateVector(this.doc) }
+  /** What a client with `stateVector` lacks (as a Yjs update of `format`), and the server's state vector. */
+  diff(stateVector: Uint8Array, format: UpdateFormat = 'v1'): { update: Uint8Array; stateVector: Uint8Array } {
+    const update = format === 'v2' ? Y.encodeStateAsUpdateV2(this.doc, stateVector) : Y.encodeStateAsUpdate(this.doc, stateVector)
+    return { update, stateVector: Y.encodeStateVector(this.doc) }
   }
 
   /** Resolves once every change applied so far is durable; rejects while storage fails. */

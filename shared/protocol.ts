@@ -49,6 +49,9 @@ export interface JoinSuccess {
   stateVector: Uint8Array
 }
 export type JoinReply = JoinSuccess | ErrorReply
+
+/** Yjs's two update encodings: v1 (`Y.applyUpdate`) and v2 (`Y.applyUpdateV2`), about half the size for big docs. */
+export type UpdateFormat = 'v1' | 'v2'
 export type OkReply = { ok: true } | ErrorReply
 
 export type Ack<T> = (reply: T) => void

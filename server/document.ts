@@ -34,6 +34,24 @@ export interface DocumentOptions {
   compactLogBytes: number
 }
 
+/**
+ * The changes a document made in one turn of the event loop. They leave together at its end, as
+ * one merged update: one message per recipient and one append. A quiet document's turn holds a
+ * single change, so batching costs it nothing; a busy one's holds many.
+ */
+class Batch {
+  readonly updates: Uint8Array[] = []
+  /** The sockets that sent the changes; null stands for a change Yjs made itself. */
+  readonly senders = new Set<string | null>()
+  /** Resolves once the batch is relayed and its append is under way. */
+  readonly sent: Promise<void>
+  markSent!: () => void
+
+  constructor() {
+    this.sent = new Promise((resolve) => (this.markSent = resolve))
+  }
+}
+
 /** Delay before retrying a failed write, doubling up to the maximum. */
 const REPAIR_DELAY_MS = { first: 500, max: 10_000 }
 
@@ -42,8 +60,9 @@ const REPAIR_DELAY_MS = { first: 500, max: 10_000 }
  *
  * Every change the doc makes is appended to the store, whether it came from a client or
  * from Yjs itself (its formatting cleanup deletes items after a remote update: lessons.md),
- * and broadcast to the room. A change is relayed as soon as it is applied; its sender is
- * acknowledged only once `whenStored()` says it is durable.
+ * and broadcast to the room. A change is relayed at the end of the event-loop turn in which it
+ * was applied, merged with the others of that turn (see `Batch`); its sender is acknowledged
+ * only once `whenStored()` says it is durable.
  *
  * When an append fails, the log has a hole; the next durable point is then a snapshot of
  * the whole doc (a compaction), retried with backoff until storage works again.
@@ -54,6 +73,8 @@ export class CollabDocument {
   /** Sockets that joined this doc. */
   readonly clients = new Set<string>()
 
+  /** Changes made in this turn of the event loop, not yet relayed or stored. */
+  private batch: Batch | null = null
   /** Sequence number of the latest append. */
   private appendSeq = 0
   /** Settles when the latest append has settled (the store settles appends in order). */
@@ -139,6 +160,7 @@ export class CollabDocument {
 
   /** Resolves once every change applied so far is durable; rejects while storage fails. */
   async whenStored(): Promise<void> {
+    if (this.batch) await this.batch.sent
     const target = this.appendSeq
     await this.lastAppend
     // A compaction already under way may predate `target`; then it takes one more.
@@ -164,15 +186,35 @@ export class CollabDocument {
     // A client's update reached the shadow when it was checked; every other change has not.
     if (!from?.socket) this.guard?.follow(update)
     if (from?.peer) return
-    if (from?.store) return relay.toLocalRoom(this.name, update)
-    relay.toRoom(this.name, update, from?.socket ?? null)
-    relay.toPeers(this.name, update)
+    if (from?.store) {
+      this.sendBatch() // keeps the room's changes in the order they were made
+      return relay.toLocalRoom(this.name, update)
+    }
+    if (!this.batch) {
+      this.batch = new Batch()
+      setImmediate(() => this.sendBatch())
+    }
+    this.batch.updates.push(update)
+    this.batch.senders.add(from?.socket ?? null)
+  }
+
+  /** Relays the batch to the room and the other nodes, and appends it to the store. */
+  private sendBatch(): void {
+    const batch = this.batch
+    if (!batch) return
+    this.batch = null
+    const update = batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)
+    // Its only sender has all of it; with several, each gets the others' changes (and its own back).
+    const except = batch.senders.size === 1 ? [...batch.senders][0]! : null
+    this.options.relay.toRoom(this.name, update, except)
+    this.options.relay.toPeers(this.name, update)
     const seq = ++this.appendSeq
     this.logBytes += update.length
     this.lastAppend = this.options.store.appendUpdate(this.name, update).then(
       () => this.maybeCompact(),
       (error: unknown) => this.onAppendFailed(seq, error),
     )
+    batch.markSent()
   }
 
   private onAppendFailed(seq: number, error: unknown): void {

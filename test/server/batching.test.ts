@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { startTestServer, until } from '../helpers.ts'
+import { captureUpdate, join, rawSocket, request, type RawSocket } from '../raw-socket.ts'
+
+/** Blocks this process (and so the in-process server) while messages already sent pile up in its sockets. */
+function blockEventLoop(ms: number): void {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    // spin
+  }
+}
+
+/** Records the `update` events a socket receives for `name`, applying them to `doc`. */
+function recordUpdates(socket: RawSocket, doc: Y.Doc): Uint8Array[] {
+  const received: Uint8Array[] = []
+  socket.on('update', (_name: string, update: Uint8Array) => {
+    received.push(new Uint8Array(update))
+    Y.applyUpdate(doc, new Uint8Array(update))
+  })
+  return received
+}
+
+describe('batching a busy document', () => {
+  it('relays and stores the updates of one event-loop turn as one merged update, acking each', async () => {
+    const server = await startTestServer()
+    const { id, tokens } = await server.createDocument()
+    const [a, b, observer] = await Promise.all([0, 1, 2].map(() => rawSocket(server.url, { singleFrame: true })))
+    const docs = await Promise.all([a!, b!, observer!].map(async (socket) => (await join(socket, id, tokens.editor)).doc))
+    const [aDoc, bDoc, observerDoc] = docs as [Y.Doc, Y.Doc, Y.Doc]
+    const toA = recordUpdates(a!, aDoc)
+    const toB = recordUpdates(b!, bDoc)
+    const toObserver = recordUpdates(observer!, observerDoc)
+
+    const fromA = captureUpdate(aDoc, (d) => d.getText('t').insert(0, 'from a. '))
+    const fromB = captureUpdate(bDoc, (d) => d.getText('t').insert(0, 'from b. '))
+    const acks = [request(a!, 'update', id, fromA), request(b!, 'update', id, fromB)]
+    // Both messages reach the server's sockets before it reads either: one turn handles both.
+    blockEventLoop(100)
+    expect(await Promise.all(acks)).toEqual([{ ok: true }, { ok: true }])
+
+    await until(() => toObserver.length > 0 && toA.length > 0 && toB.length > 0, [[observer!, ['update']], [a!, ['update']], [b!, ['update']]])
+    // One message to each, holding both changes; each sender gets the other's (and its own back).
+    expect(toObserver).toHaveLength(1)
+    expect(toA).toEqual(toObserver)
+    expect(toB).toEqual(toObserver)
+    const text = observerDoc.getText('t').toString()
+    expect(text).toContain('from a. ')
+    expect(text).toContain('from b. ')
+    expect(aDoc.getText('t').toString()).toBe(text)
+
+    // Stored too: a fresh server on the same data has both.
+    await server.close()
+    const restarted = await startTestServer({}, server.dataDir)
+    const late = await rawSocket(restarted.url)
+    const { doc: lateDoc } = await join(late, id, tokens.editor)
+    expect(lateDoc.getText('t').toString()).toBe(text)
+  })
+
+  it('relays a lone update at once, to everyone but its sender', async () => {
+    const server = await startTestServer()
+    const { id, tokens } = await server.createDocument()
+    const [a, observer] = await Promise.all([0, 1].map(() => rawSocket(server.url, { singleFrame: true })))
+    const { doc: aDoc } = await join(a!, id, tokens.editor)
+    const { doc: observerDoc } = await join(observer!, id, tokens.editor)
+    const toA = recordUpdates(a!, aDoc)
+    const toObserver = recordUpdates(observer!, observerDoc)
+    const update = captureUpdate(aDoc, (d) => d.getText('t').insert(0, 'alone'))
+    expect(await request(a!, 'update', id, update)).toEqual({ ok: true })
+    await until(() => toObserver.length > 0, [[observer!, ['update']]])
+    expect(toObserver).toEqual([update])
+    expect(toA).toEqual([])
+  })
+})

@@ -7,10 +7,12 @@ import {
   writeRoleFor,
   type ClientToServerEvents,
   type DocAddress,
+  type JoinOptions,
   type JoinReply,
   type OkReply,
   type Role,
   type ServerToClientEvents,
+  type UpdateFormat,
 } from '../shared/protocol.ts'
 import { roleForToken } from './access.ts'
 import type { Cluster } from './cluster.ts'
@@ -77,7 +79,7 @@ export class Session {
   }
 
   private async join(args: unknown[], reply: Reply<JoinReply>): Promise<void> {
-    const [name, token, stateVector] = args
+    const [name, token, stateVector, options] = args
     const address = parseDocName(name)
     if (!address) throw new CollabError('bad-request', 'join needs a doc name: <id> or <id>/comments')
     if (typeof token !== 'string' || token.length === 0 || token.length > LIMITS.maxTokenLength) {
@@ -91,6 +93,7 @@ export class Session {
     } catch {
       throw new CollabError('bad-request', 'the state vector does not decode')
     }
+    const updateFormat = requestedUpdateFormat(options)
     this.spendEvent()
     const docName = name as string
     const record = await this.context.store.getDocument(address.id).catch(() => {
@@ -111,7 +114,7 @@ export class Session {
     // Enter the room and take the diff in one tick, so every later change reaches this socket.
     this.socket.data.memberships.set(docName, { address, role, document })
     void this.socket.join(docName)
-    const diff = document.diff(stateVector)
+    const diff = document.diff(stateVector, updateFormat)
     try {
       await document.whenStored() // the state vector in the reply must be durable
     } catch {
@@ -223,4 +226,19 @@ const EMPTY_AWARENESS = new Uint8Array([0])
 
 function isBinary(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array
+}
+
+/**
+ * The update format a join's options ask for: 'v1' without options, else the plain object's
+ * `updateFormat` ('v1' when absent; other keys are ignored). `null` counts as no options, because
+ * that is what a client's explicit `undefined` becomes in Socket.IO's JSON.
+ */
+function requestedUpdateFormat(options: unknown): UpdateFormat {
+  if (options === undefined || options === null) return 'v1'
+  if (typeof options !== 'object' || Object.getPrototypeOf(options) !== Object.prototype) {
+    throw new CollabError('bad-request', "join's options must be an object")
+  }
+  const { updateFormat = 'v1' } = options as JoinOptions
+  if (updateFormat !== 'v1' && updateFormat !== 'v2') throw new CollabError('bad-request', "updateFormat must be 'v1' or 'v2'")
+  return updateFormat
 }

@@ -43,7 +43,7 @@ export interface ErrorReply {
 export interface JoinSuccess {
   ok: true
   role: Role
-  /** `Y.encodeStateAsUpdate(serverDoc, clientStateVector)`: everything the client lacks. */
+  /** Everything the client lacks: `Y.encodeStateAsUpdate(serverDoc, clientStateVector)`, or its V2 form if the join asked for v2. */
   update: Uint8Array
   /** The server's state vector; every update it covers is durably stored. */
   stateVector: Uint8Array
@@ -52,13 +52,24 @@ export type JoinReply = JoinSuccess | ErrorReply
 
 /** Yjs's two update encodings: v1 (`Y.applyUpdate`) and v2 (`Y.applyUpdateV2`), about half the size for big docs. */
 export type UpdateFormat = 'v1' | 'v2'
+
+/** The optional fourth argument of `join`. */
+export interface JoinOptions {
+  /** The encoding of the successful reply's `update`; 'v1' by default. Relayed updates are always v1. */
+  updateFormat?: UpdateFormat
+}
+
 export type OkReply = { ok: true } | ErrorReply
 
 export type Ack<T> = (reply: T) => void
 
 /** Events a client emits. The doc name always comes first. */
 export interface ClientToServerEvents {
-  join: (name: string, token: string, stateVector: Uint8Array, ack: Ack<JoinReply>) => void
+  join: (
+    ...args:
+      | [name: string, token: string, stateVector: Uint8Array, ack: Ack<JoinReply>]
+      | [name: string, token: string, stateVector: Uint8Array, options: JoinOptions, ack: Ack<JoinReply>]
+  ) => void
   update: (name: string, update: Uint8Array, ack?: Ack<OkReply>) => void
   awareness: (name: string, update: Uint8Array) => void
   leave: (name: string, ack?: Ack<OkReply>) => void

@@ -3,7 +3,7 @@ import { ObservableV2 } from 'lib0/observable'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { CollabConnection, toBytes, type ConnectionMember, type ConnectionOptions } from './connection.ts'
-import type { ErrorCode, JoinReply, OkReply, RevokedNotice, Role } from './protocol.ts'
+import type { ErrorCode, JoinOptions, JoinReply, OkReply, RevokedNotice, Role } from './protocol.ts'
 
 export type ProviderStatus = 'connecting' | 'connected' | 'disconnected'
 
@@ -36,6 +36,8 @@ export interface ProviderOptions extends ConnectionOptions {
 
 /** Retry delays after a refused or failed save, in ms. */
 const RETRY_DELAY_MS = { first: 250, max: 30_000 }
+/** The join reply's update in Yjs's v2 encoding: about half the bytes of v1 for a big doc. */
+const JOIN_OPTIONS: JoinOptions = { updateFormat: 'v2' }
 /** Errors a retry cannot fix. */
 const FINAL_ERRORS: ReadonlySet<string> = new Set(['forbidden', 'not-found', 'bad-request', 'too-large'])
 
@@ -177,11 +179,11 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
   private join(): void {
     const epoch = this.connection.epoch
     const stateVector = Y.encodeStateVector(this.doc)
-    this.connection.socket.emit('join', this.name, this.token, stateVector, (reply: JoinReply) => {
+    this.connection.socket.emit('join', this.name, this.token, stateVector, JOIN_OPTIONS, (reply: JoinReply) => {
       if (epoch !== this.connection.epoch || !this.wanted) return
       if (!reply.ok) return this.onRefused(reply)
       this.role = reply.role
-      const serverUpdate = toBytes(reply.update)
+      const serverUpdate = toBytes(reply.update) // v2, as JOIN_OPTIONS asks
       const serverStateVector = toBytes(reply.stateVector)
       // Taken before the server's update is applied, or it would send the server's own deletions back.
       const diff = Y.encodeStateAsUpdate(this.doc, serverStateVector)
@@ -193,7 +195,7 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
       }
       this.doc.on('update', collect)
       try {
-        Y.applyUpdate(this.doc, serverUpdate, this)
+        Y.applyUpdateV2(this.doc, serverUpdate, this)
       } finally {
         this.doc.off('update', collect)
       }
@@ -279,15 +281,15 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
 }
 
 /**
- * Whether the resync diff holds anything the server lacks. Its structs are exactly what the
+ * Whether the resync diff (v1) holds anything the server lacks. Its structs are exactly what the
  * server's state vector lacks; its delete set is the whole local one, which matters only where
- * it deletes something the server has not deleted.
+ * it deletes something the server has not deleted (per the server's update, v2).
  */
 function hasNews(diff: Uint8Array, serverUpdate: Uint8Array): boolean {
   const local = Y.decodeUpdate(diff)
   if (local.structs.length > 0) return true
   if (local.ds.clients.size === 0) return false
-  const server = Y.decodeUpdate(serverUpdate).ds
+  const server = Y.decodeUpdateV2(serverUpdate).ds
   for (const [client, ranges] of local.ds.clients) {
     const covering = server.clients.get(client) ?? []
     for (const range of ranges) {

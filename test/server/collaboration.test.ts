@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import type { CollabConnection } from '../../shared/connection.ts'
+import type { JoinReply, JoinSuccess, OkReply } from '../../shared/protocol.ts'
 import { connectClient, converged, openConnection, startTestServer, until, untilConverged } from '../helpers.ts'
+import { captureUpdate, join, rawSocket, request } from '../raw-socket.ts'
 
 function insertParagraph(doc: Y.Doc, text: string): void {
   const fragment = doc.getXmlFragment('prosemirror')
@@ -100,6 +102,74 @@ describe('collaboration through the server', () => {
     expect(wire.sent).toBeLessThan(offlineDiff * 1.5 + 400)
     expect(wire.sent).toBeLessThan(documentBytes / 10)
     expect(wire.received).toBeLessThan(documentBytes / 10)
+  })
+
+  it('sends the join reply in the v2 encoding to a client that asks for it, and v1 otherwise', async () => {
+    const server = await startTestServer()
+    const { id, tokens } = await server.createDocument()
+    const writer = await rawSocket(server.url)
+    const { doc } = await join(writer, id, tokens.editor)
+    // A few KB of text written as edits in the middle of paragraphs: many small Yjs items, as in a real document.
+    const words = 'the quick brown fox jumps over a lazy dog while an editor keeps typing'.split(' ')
+    const writing = captureUpdate(doc, (d) =>
+      d.transact(() => {
+        for (let p = 0; p < 20; p++) {
+          const text = new Y.XmlText()
+          const paragraph = new Y.XmlElement('paragraph')
+          paragraph.insert(0, [text])
+          d.getXmlFragment('prosemirror').push([paragraph])
+          for (let w = 0; w < 30; w++) text.insert(Math.floor(text.length / 2), `${words[(p + w) % words.length]} `)
+        }
+      }),
+    )
+    expect(await request<OkReply>(writer, 'update', id, writing)).toEqual({ ok: true })
+    const serverDoc = server.registry.get(id)!.doc
+    expect(serverDoc.getXmlFragment('prosemirror').toString().length).toBeGreaterThan(3000)
+
+    /** A fresh client's join, each on its own socket, with `options` as the fourth argument if given. */
+    const freshJoin = async (...options: unknown[]): Promise<Uint8Array> => {
+      const socket = await rawSocket(server.url)
+      const reply = await request<JoinReply>(socket, 'join', id, tokens.viewer, Y.encodeStateVector(new Y.Doc()), ...options)
+      expect(reply.ok, JSON.stringify(options)).toBe(true)
+      return new Uint8Array((reply as JoinSuccess).update)
+    }
+
+    const v2 = await freshJoin({ updateFormat: 'v2' })
+    expect(Buffer.from(v2)).toEqual(Buffer.from(Y.encodeStateAsUpdateV2(serverDoc)))
+    const v2Doc = new Y.Doc()
+    Y.applyUpdateV2(v2Doc, v2)
+    expect(converged([v2Doc, serverDoc])).toBe(true)
+
+    const v1 = await freshJoin()
+    expect(Buffer.from(v1)).toEqual(Buffer.from(Y.encodeStateAsUpdate(serverDoc)))
+    const v1Doc = new Y.Doc()
+    Y.applyUpdate(v1Doc, v1)
+    expect(converged([v1Doc, serverDoc])).toBe(true)
+    // An explicit `undefined` arrives as null: no options either.
+    for (const options of [{}, { updateFormat: 'v1' }, { other: 'ignored' }, undefined]) {
+      expect(Buffer.from(await freshJoin(options)), JSON.stringify(options)).toEqual(Buffer.from(v1))
+    }
+
+    expect(v2.length).toBeLessThan(v1.length / 2)
+  })
+
+  it('rejoins asking for a v2 reply, without resending deletions the server already has', async () => {
+    const server = await startTestServer()
+    const { id, tokens } = await server.createDocument()
+    const a = connectClient(server.url, id, tokens.editor)
+    await a.whenSynced()
+    a.doc.getText('title').insert(0, 'Hello world')
+    a.doc.getText('title').delete(5, 6)
+    await a.whenSaved()
+    a.connection.socket.disconnect()
+    const sent: unknown[][] = []
+    a.connection.socket.onAnyOutgoing((...event: unknown[]) => sent.push(event))
+    a.connection.socket.connect()
+    // The resync diff carries the local delete set; the server's (v2) reply shows it has it all.
+    await a.whenSynced()
+    expect(sent.find(([event]) => event === 'join')?.[4]).toEqual({ updateFormat: 'v2' })
+    expect(sent.map(([event]) => event)).not.toContain('update')
+    expect(a.unsavedUpdates).toBe(0)
   })
 
   it('shows presence to others and removes it when a client leaves cleanly', async () => {

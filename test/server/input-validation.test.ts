@@ -76,6 +76,41 @@ describe('input validation', () => {
     expect((await join(socket, id, tokens.editor)).reply.ok).toBe(true)
   })
 
+  it('answers malformed join options with bad-request, without joining or touching the doc', async () => {
+    const { server, id, tokens, editor, doc, observer, received } = await setup()
+    const socket = await rawSocket(server.url)
+    const events: string[] = []
+    socket.onAny((event: string) => events.push(event))
+    const before = storedState(server, id)
+    const sv = Y.encodeStateVector(new Y.Doc())
+    const cases: unknown[] = [
+      'v2',
+      ['v2'],
+      [{ updateFormat: 'v2' }],
+      2,
+      true,
+      new Uint8Array([1]),
+      { updateFormat: 'v3' },
+      { updateFormat: 'V2' },
+      { updateFormat: null },
+      { updateFormat: ['v2'] },
+    ]
+    for (const options of cases) {
+      const reply = await request<JoinReply>(socket, 'join', id, tokens.editor, sv, options)
+      expect(reply, JSON.stringify(options)).toMatchObject({ ok: false, code: 'bad-request' })
+    }
+    // The socket never joined: it may not write, and it receives nothing from the room.
+    const update = captureUpdate(new Y.Doc(), (d) => d.getText('title').insert(0, 'not joined'))
+    expect(await request<OkReply>(socket, 'update', id, update)).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(storedState(server, id)).toBe(before)
+    const sentinel = await sendSentinel(editor, id, doc, observer, received)
+    expect(received).toHaveLength(1)
+    expect(Buffer.from(received[0]!)).toEqual(Buffer.from(sentinel))
+    // Relayed before this reply if it were in the room, so `events` is complete once it arrives.
+    expect(await request<OkReply>(socket, 'leave', id)).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(events).toEqual([])
+  })
+
   it('refuses unknown documents, wrong tokens and ids that differ only in case', async () => {
     const { server, id, tokens } = await setup()
     const socket = await rawSocket(server.url)

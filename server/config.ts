@@ -26,6 +26,11 @@ export interface Config {
   compactLogBytes: number
   /** Milliseconds an idle document (no clients) stays loaded before it is unloaded. Env `UNLOAD_DELAY_MS`, default 2000. */
   unloadDelayMs: number
+  /**
+   * Milliseconds a loaded document may go unused (no change, no join) before it sleeps: its Y.Doc
+   * is freed and its content kept as one encoded update until the next use. Env `SLEEP_AFTER_MS`, default 5000.
+   */
+  sleepAfterMs: number
   /** pino level. Env `LOG_LEVEL`, default `info`. */
   logLevel: string
   /** PostgreSQL connection string; when set, the shared database replaces the embedded store. Env `DATABASE_URL`. */
@@ -52,6 +57,7 @@ export const DEFAULT_CONFIG: Config = {
   createsPerMinute: 30,
   compactLogBytes: 1024 * 1024,
   unloadDelayMs: 2000,
+  sleepAfterMs: 5000,
   logLevel: 'info',
   trustProxy: false,
   databaseUrl: null,
@@ -92,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     createsPerMinute: integer(env, 'RATE_LIMIT_CREATES_PER_MINUTE', d.createsPerMinute, 1),
     compactLogBytes: integer(env, 'COMPACT_LOG_BYTES', d.compactLogBytes, 1024),
     unloadDelayMs: integer(env, 'UNLOAD_DELAY_MS', d.unloadDelayMs),
+    sleepAfterMs: integer(env, 'SLEEP_AFTER_MS', d.sleepAfterMs, 10),
     logLevel: env.LOG_LEVEL || d.logLevel,
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     databaseUrl: env.DATABASE_URL || null,

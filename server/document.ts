@@ -66,13 +66,22 @@ const REPAIR_DELAY_MS = { first: 500, max: 10_000 }
  *
  * When an append fails, the log has a hole; the next durable point is then a snapshot of
  * the whole doc (a compaction), retried with backoff until storage works again.
+ *
+ * A document nobody changed for a while sleeps: its Y.Doc (several times the size of its
+ * content) is freed and the content kept as one encoded update, from which the next use of
+ * `doc` rebuilds it.
  */
 export class CollabDocument {
-  readonly doc = new Y.Doc({ gc: true })
   readonly presence = new Presence()
   /** Sockets that joined this doc. */
   readonly clients = new Set<string>()
 
+  /** The Yjs doc while awake. */
+  private awake: Y.Doc | null = null
+  /** While asleep: the whole doc as one update. */
+  private asleep: Uint8Array | null = null
+  /** When `doc` was last used (Date.now()). */
+  private lastUsedAt = Date.now()
   /** Changes made in this turn of the event loop, not yet relayed or stored. */
   private batch: Batch | null = null
   /** Sequence number of the latest append. */
@@ -103,12 +112,47 @@ export class CollabDocument {
   static async load(name: string, options: DocumentOptions): Promise<CollabDocument> {
     const stored = await options.store.loadContent(name)
     const document = new CollabDocument(name, options, stored)
-    Y.transact(document.doc, () => {
-      for (const update of stored.updates) Y.applyUpdate(document.doc, update)
+    const doc = new Y.Doc({ gc: true })
+    Y.transact(doc, () => {
+      for (const update of stored.updates) Y.applyUpdate(doc, update)
     })
-    if (parseDocName(name)?.kind === 'comments') document.guard = new CommentGuard(document.doc)
-    document.doc.on('update', (update: Uint8Array, origin: unknown) => document.onChange(update, origin))
+    document.adopt(doc)
+    if (parseDocName(name)?.kind === 'comments') document.guard = new CommentGuard(doc)
     return document
+  }
+
+  /** The Yjs doc, rebuilt first if the document was asleep. */
+  get doc(): Y.Doc {
+    this.lastUsedAt = Date.now()
+    if (this.awake) return this.awake
+    const doc = new Y.Doc({ gc: true })
+    Y.applyUpdate(doc, this.asleep!)
+    this.asleep = null
+    return this.adopt(doc)
+  }
+
+  /**
+   * Frees the Yjs doc if nobody used it for `quietMs` and all of it is stored, keeping its content
+   * as one update. Comments docs stay awake (their guard holds a copy). True if it fell asleep.
+   */
+  sleepIfQuiet(quietMs: number, now = Date.now()): boolean {
+    const busy = this.batch || this.compaction || this.holes.length > 0 || this.guard || this.destroyed
+    if (!this.awake || busy || now - this.lastUsedAt < quietMs) return false
+    this.asleep = Y.encodeStateAsUpdate(this.awake)
+    this.awake.destroy()
+    this.awake = null
+    return true
+  }
+
+  /** True while the document sleeps. */
+  get sleeping(): boolean {
+    return this.asleep !== null
+  }
+
+  private adopt(doc: Y.Doc): Y.Doc {
+    doc.on('update', (update: Uint8Array, origin: unknown) => this.onChange(update, origin))
+    this.awake = doc
+    return doc
   }
 
   /**
@@ -117,16 +161,17 @@ export class CollabDocument {
    * a change to comments that `sender` may not make. Resolves once it is durable.
    */
   applyClientUpdate(update: Uint8Array, socketId: string, sender: CommentSender | null): Promise<void> {
-    const problem = findUpdateProblem(this.doc, update)
+    const doc = this.doc
+    const problem = findUpdateProblem(doc, update)
     if (problem) throw new CollabError('invalid-update', problem)
     if (this.guard) {
       if (!sender) throw new CollabError('forbidden', 'commenting needs an identity in the handshake')
       this.guard.check(update, sender)
     }
-    const store = this.doc.store as { pendingStructs: unknown; pendingDs: unknown }
+    const store = doc.store as { pendingStructs: unknown; pendingDs: unknown }
     const hadPending = store.pendingStructs !== null || store.pendingDs !== null
     try {
-      Y.applyUpdate(this.doc, update, { socket: socketId } satisfies ChangeOrigin)
+      Y.applyUpdate(doc, update, { socket: socketId } satisfies ChangeOrigin)
     } catch (error) {
       this.options.logger.error({ doc: this.name, err: error }, 'Yjs failed to integrate an update that passed the check')
       throw new CollabError('invalid-update', 'the update could not be integrated')
@@ -154,8 +199,9 @@ export class CollabDocument {
 
   /** What a client with `stateVector` lacks (as a Yjs update of `format`), and the server's state vector. */
   diff(stateVector: Uint8Array, format: UpdateFormat = 'v1'): { update: Uint8Array; stateVector: Uint8Array } {
-    const update = format === 'v2' ? Y.encodeStateAsUpdateV2(this.doc, stateVector) : Y.encodeStateAsUpdate(this.doc, stateVector)
-    return { update, stateVector: Y.encodeStateVector(this.doc) }
+    const doc = this.doc
+    const update = format === 'v2' ? Y.encodeStateAsUpdateV2(doc, stateVector) : Y.encodeStateAsUpdate(doc, stateVector)
+    return { update, stateVector: Y.encodeStateVector(doc) }
   }
 
   /** Resolves once every change applied so far is durable; rejects while storage fails. */
@@ -177,7 +223,8 @@ export class CollabDocument {
     this.destroyed = true
     if (this.repairTimer) clearTimeout(this.repairTimer)
     this.guard?.destroy()
-    this.doc.destroy()
+    this.awake?.destroy()
+    this.asleep = null
   }
 
   private onChange(update: Uint8Array, origin: unknown): void {
@@ -250,7 +297,7 @@ export class CollabDocument {
   private compact(): Promise<void> {
     if (this.compaction) return this.compaction
     const covered = this.appendSeq
-    const snapshot = Y.encodeStateAsUpdate(this.doc)
+    const snapshot = this.asleep ?? Y.encodeStateAsUpdate(this.doc)
     const logBytesBefore = this.logBytes
     this.compaction = this.options.store
       .compact(this.name, snapshot)

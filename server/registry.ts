@@ -6,6 +6,8 @@ import { CollabDocument, type DocumentOptions } from './document.ts'
 export interface RegistryOptions extends DocumentOptions {
   /** Milliseconds a doc without clients stays loaded (see Config.unloadDelayMs). */
   unloadDelayMs: number
+  /** Milliseconds a loaded doc may go unused before it sleeps (see Config.sleepAfterMs). */
+  sleepAfterMs: number
 }
 
 /** Longest title kept in the metadata (the live title is the content doc's `title` text). */
@@ -24,8 +26,16 @@ export class DocumentRegistry extends EventEmitter<{ loaded: [name: string]; unl
   /** Updates other nodes stored while this node was loading the doc; applied once it is loaded. */
   private readonly peerUpdatesWhileLoading = new Map<string, Uint8Array[]>()
 
+  private readonly sleepTimer: NodeJS.Timeout
+
   constructor(private readonly options: RegistryOptions) {
     super()
+    // One sweep for all docs rather than a timer per doc reset on every update.
+    this.sleepTimer = setInterval(() => {
+      const now = Date.now()
+      for (const document of this.loaded.values()) document.sleepIfQuiet(options.sleepAfterMs, now)
+    }, options.sleepAfterMs / 2)
+    this.sleepTimer.unref()
   }
 
   /** The loaded doc of that name, if any. */
@@ -90,6 +100,7 @@ export class DocumentRegistry extends EventEmitter<{ loaded: [name: string]; unl
 
   /** Stores everything and frees every doc (server shutdown). Rejects if something could not be stored. */
   async shutdown(): Promise<void> {
+    clearInterval(this.sleepTimer)
     for (const timer of this.unloadTimers.values()) clearTimeout(timer)
     this.unloadTimers.clear()
     await Promise.allSettled(this.loading.values())

@@ -62,6 +62,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     logger,
     compactLogBytes: config.compactLogBytes,
     unloadDelayMs: config.unloadDelayMs,
+    sleepAfterMs: config.sleepAfterMs,
     // Documents load only through joins, which the transport serves, so it is there by then.
     relay: {
       toRoom: (...args) => transport?.relay.toRoom(...args),

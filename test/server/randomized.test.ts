@@ -37,6 +37,8 @@ interface Tally {
   bursts: number
   /** Changes replicas made by themselves (Yjs's formatting cleanup), which they must send too. */
   clientCleanups: number
+  /** Times the server's doc was put to sleep (odd seeds). */
+  sleeps: number
   /** Refusals the providers received, by code (they retry after them). */
   refusals: Record<string, number>
   /** Changes the server's doc made by itself: Yjs's formatting cleanup after a remote update. */
@@ -189,7 +191,7 @@ async function runSeed(seed: number): Promise<void> {
     }),
   )
   await Promise.all(clients.map((c) => c.whenSynced()))
-  const tally: Tally = { edits: 0, disconnects: 0, reconnects: 0, drops: 0, settles: 0, serverCleanups: 0, bursts: 0, clientCleanups: 0, refusals: {} }
+  const tally: Tally = { edits: 0, disconnects: 0, reconnects: 0, drops: 0, settles: 0, serverCleanups: 0, bursts: 0, clientCleanups: 0, sleeps: 0, refusals: {} }
   for (const client of clients) {
     client.on('error', ({ code }) => (tally.refusals[code] = (tally.refusals[code] ?? 0) + 1))
     client.doc.on('update', (_: Uint8Array, origin: unknown) => origin !== TYPING && origin !== client && tally.clientCleanups++)
@@ -198,8 +200,11 @@ async function runSeed(seed: number): Promise<void> {
   server.registry.get(id)?.doc.on('update', countCleanups)
   server.registry.on('loaded', (name) => server.registry.get(name)?.doc.on('update', countCleanups))
 
+  // Odd seeds put the server's doc to sleep at random moments, so it sleeps and wakes throughout.
+  const sleepy = seed % 2 === 1
   for (let i = 0; i < STEPS; i++) {
     await step(gen, clients, tally)
+    if (sleepy && prng.int32(gen, 0, 9) === 0 && server.registry.get(id)?.sleepIfQuiet(0)) tally.sleeps++
     await ticks(gen)
   }
 
@@ -232,7 +237,7 @@ async function runSeed(seed: number): Promise<void> {
   console.log(
     `randomized: seed ${seed}, ${STEPS} steps: ${tally.edits} edits, ${tally.disconnects} disconnects, ` +
       `${tally.reconnects} reconnects, ${tally.drops} drops, ${tally.settles} settles, ${tally.bursts} bursts, ` +
-      `cleanups by clients ${tally.clientCleanups} and by the server ${tally.serverCleanups}, refusals ${JSON.stringify(tally.refusals)}; ` +
+      `cleanups by clients ${tally.clientCleanups} and by the server ${tally.serverCleanups}, ${tally.sleeps} sleeps, refusals ${JSON.stringify(tally.refusals)}; ` +
       `${paragraphs} paragraphs, ${text} characters; ${Math.round(performance.now() - started)} ms`,
   )
 }

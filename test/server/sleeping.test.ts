@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { connectClient, startTestServer, untilConverged, type TestServer } from '../helpers.ts'
+
+/** Polls until the loaded doc `name` sleeps (or wakes, with `asleep = false`). */
+async function untilSleeping(server: TestServer, name: string, asleep = true): Promise<void> {
+  for (let waited = 0; waited < 5000; waited += 10) {
+    if (server.registry.get(name)?.sleeping === asleep) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error(`doc ${name} did not ${asleep ? 'fall asleep' : 'wake'}`)
+}
+
+describe('sleeping documents', () => {
+  it('free an unused doc, then serve joins and updates from where it was', async () => {
+    const server = await startTestServer({ sleepAfterMs: 50 })
+    const { id, tokens } = await server.createDocument()
+    const a = connectClient(server.url, id, tokens.editor)
+    await a.whenSynced()
+    a.doc.getText('title').insert(0, 'Kept while asleep')
+    await a.whenSaved()
+    await untilSleeping(server, id)
+
+    // A join is answered from the sleeping doc's content.
+    const b = connectClient(server.url, id, tokens.editor)
+    await b.whenSynced()
+    expect(b.doc.getText('title').toString()).toBe('Kept while asleep')
+    await untilSleeping(server, id)
+
+    // An update wakes it; everyone gets it, and it is stored.
+    a.doc.getText('title').insert(0, 'Woken. ')
+    await a.whenSaved()
+    await untilConverged([a.doc, b.doc])
+    expect(b.doc.getText('title').toString()).toBe('Woken. Kept while asleep')
+    expect(server.registry.get(id)!.doc.getText('title').toString()).toBe('Woken. Kept while asleep')
+
+    await untilSleeping(server, id)
+    a.destroy()
+    b.destroy()
+    await server.close()
+    const again = await startTestServer({}, server.dataDir)
+    const c = connectClient(again.url, id, tokens.viewer)
+    await c.whenSynced()
+    expect(c.doc.getText('title').toString()).toBe('Woken. Kept while asleep')
+  })
+
+  it('keep a doc awake while it is in use', async () => {
+    const server = await startTestServer({ sleepAfterMs: 200 })
+    const { id, tokens } = await server.createDocument()
+    const a = connectClient(server.url, id, tokens.editor)
+    await a.whenSynced()
+    for (let i = 0; i < 8; i++) {
+      a.doc.getText('title').insert(0, `${i}`)
+      await a.whenSaved()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(server.registry.get(id)!.sleeping).toBe(false)
+    }
+  })
+})

@@ -76,6 +76,7 @@ export function checkTargets(results: Results): TargetCheck[] {
     check(`big document: bytes received, ours/${peer}`, ratio('big-document', 'bytesReceived', peer), 1.0)
   }
   check('memory per document + connection, ours/y-websocket', ratio('many-documents', 'kbPerDocument', 'y-websocket'), 0.9)
+  check('memory per idle document + connection, ours/y-websocket', ratio('many-documents', 'idleKbPerDocument', 'y-websocket'), 0.9)
   check('offline resync: offline client bytes sent / diff', get('offline-resync', 'ours', 'offlineSentPerDiff'), 1.05)
   check('offline resync: all wire bytes / diff', get('offline-resync', 'ours', 'wirePerDiff'), 2.1)
   check('durable acks at the relay load: p99 ms', get('relay', 'ours', 'ackP99Ms'), 10)

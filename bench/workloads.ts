@@ -118,10 +118,12 @@ export const WORKLOADS: readonly Workload[] = [
     script: 'many-documents',
     servers: SERVER_KINDS,
     quickServers: ['ours', 'y-websocket', 'sio-relay'],
-    params: (quick) => ({ documents: quick ? 100 : 1000, textBytes: 5000, settleMs: quick ? 500 : 2000, limitMs: 600_000 }),
+    params: (quick) => ({ documents: quick ? 100 : 1000, textBytes: 5000, settleMs: quick ? 500 : 2000, idleMs: quick ? 0 : 30_000, limitMs: 600_000 }),
     figures: (result: ManyDocumentsResult) => ({
       kbPerDocument: result.kbPerDocument,
       heapKbPerDocument: result.heapKbPerDocument,
+      idleKbPerDocument: result.idleKbPerDocument,
+      idleHeapKbPerDocument: result.idleHeapKbPerDocument,
       serverRssMb: result.serverRssMb,
       createSeconds: result.createSeconds,
       connectSeconds: result.connectSeconds,

@@ -11,6 +11,8 @@ export interface ManyDocumentsParams extends LoadParams {
   textBytes: number
   /** Wait after the last client synced before memory is read, in ms. */
   settleMs: number
+  /** Further wait, with every client connected and quiet, before memory is read again ("idle"), in ms. */
+  idleMs: number
 }
 
 export interface ManyDocumentsResult {
@@ -19,6 +21,9 @@ export interface ManyDocumentsResult {
   kbPerDocument: number
   /** Server V8 heap growth (after a collection) per document and its connection, in KB. */
   heapKbPerDocument: number
+  /** The same two after the documents sat idle for `idleMs` more (ours frees unused docs' Y.Docs after 5 s); NaN in quick mode. */
+  idleKbPerDocument: number
+  idleHeapKbPerDocument: number
   serverRssMb: number
   baselineRssMb: number
   /** Creating the documents (ours: over HTTP), then connecting and syncing the clients. */
@@ -40,11 +45,17 @@ async function manyDocuments(params: ManyDocumentsParams): Promise<ManyDocuments
   const connectSeconds = (performance.now() - created) / 1000
   await sleep(params.settleMs)
   const after = await settledMemory(params.serverPid, params.memoryFile, 5)
+  // Idle long enough for ours to put the documents to sleep (5 s) and for V8 to give the freed heap back.
+  await sleep(params.idleMs)
+  const idle = params.idleMs > 0 ? await settledMemory(params.serverPid, params.memoryFile, 5) : { rss: NaN, heapUsed: NaN }
   for (const { client } of connected) client.destroy()
+  const perDocumentKb = (bytes: number) => round(bytes / params.documents / 1024)
   return {
     documents: params.documents,
-    kbPerDocument: round((after.rss - baseline.rss) / params.documents / 1024),
-    heapKbPerDocument: round((after.heapUsed - baseline.heapUsed) / params.documents / 1024),
+    kbPerDocument: perDocumentKb(after.rss - baseline.rss),
+    heapKbPerDocument: perDocumentKb(after.heapUsed - baseline.heapUsed),
+    idleKbPerDocument: perDocumentKb(idle.rss - baseline.rss),
+    idleHeapKbPerDocument: perDocumentKb(idle.heapUsed - baseline.heapUsed),
     serverRssMb: round(after.rss / 2 ** 20),
     baselineRssMb: round(baseline.rss / 2 ** 20),
     createSeconds: round((created - started) / 1000),

@@ -35,7 +35,8 @@ export class CollabConnection {
   private readonly members = new Map<string, ConnectionMember>()
 
   constructor(serverUrl: string, options: ConnectionOptions = {}) {
-    const auth: HandshakeAuth = options.identity === undefined ? {} : { identity: options.identity }
+    // Without an identity the CONNECT packet carries no auth at all.
+    const auth: HandshakeAuth | undefined = options.identity === undefined ? undefined : { identity: options.identity }
     this.socket = io(serverUrl.replace(/\/+$/, '') + COLLAB_NAMESPACE, {
       transports: ['websocket', 'polling'],
       tryAllTransports: true,
@@ -44,7 +45,7 @@ export class CollabConnection {
       // Each binary event in one WebSocket message, not two (see frame-parser.ts).
       parser: singleFrameParser,
       query: { ...options.socketOptions?.query, ...SINGLE_FRAME_QUERY },
-      auth,
+      ...(auth ? { auth } : {}),
     })
     this.socket.on('connect', () => {
       for (const member of this.members.values()) member.onConnect()

@@ -9,9 +9,11 @@
  * server re-encodes what it sends to those (see `server/transport.ts`).
  *
  * A message is: the packet type (5 = binary event, 6 = binary ack), the namespace (lib0 var
- * string), the ack id + 1 (var uint; 0 = none), the attachment count and each attachment
- * (var uint8 arrays), then the JSON of the packet data up to the end, in which attachment n
- * stands as `{"$bin":n}`. The format is docs/protocol.md's "single-frame parser".
+ * string), the ack id + 1 (var uint; 0 = none), the attachment count and each attachment (its
+ * slot as a var uint, its bytes as a var uint8 array), then the JSON of the packet's data array
+ * up to the end. A binary that is an element of the data array itself (an event argument) is left
+ * out of the JSON and has slot = its index + 1; one nested deeper has slot 0 and stands in the
+ * JSON as `{"$":n}`, n its attachment number. The format is docs/protocol.md's "single-frame parser".
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
@@ -23,18 +25,29 @@ export const SINGLE_FRAME_QUERY = { frames: 'single' } as const
 
 /** Attachments one packet may carry, as the default parser allows. */
 const MAX_ATTACHMENTS = 10
-const PLACEHOLDER_KEY = '$bin'
+const PLACEHOLDER_KEY = '$'
 
 export type EncodedPacket = string | Uint8Array
+
+interface Attachment {
+  bytes: Uint8Array
+  /** Index + 1 in the data array for an argument; 0 for a binary nested in one (a placeholder). */
+  slot: number
+}
 
 export class Encoder {
   private readonly text = new sio.Encoder()
 
   encode(packet: sio.Packet): EncodedPacket[] {
-    if (packet.type === sio.PacketType.EVENT || packet.type === sio.PacketType.ACK) {
-      const attachments: Uint8Array[] = []
-      const data = withPlaceholders(packet.data, attachments)
-      if (attachments.length > 0) return [encodeFrame(packet, data, attachments)]
+    if ((packet.type === sio.PacketType.EVENT || packet.type === sio.PacketType.ACK) && Array.isArray(packet.data)) {
+      const attachments: Attachment[] = []
+      const rest: unknown[] = []
+      packet.data.forEach((arg: unknown, index) => {
+        const bytes = asBytes(arg)
+        if (bytes) addAttachment(attachments, bytes, index + 1)
+        else rest.push(withPlaceholders(arg, attachments))
+      })
+      if (attachments.length > 0) return [encodeFrame(packet, rest, attachments)]
     }
     return this.text.encode(packet)
   }
@@ -82,14 +95,17 @@ export function toDefaultEncoding(frame: Uint8Array): EncodedPacket[] {
 }
 const defaultEncoder = new sio.Encoder()
 
-function encodeFrame(packet: sio.Packet, data: unknown, attachments: Uint8Array[]): Uint8Array {
+function encodeFrame(packet: sio.Packet, rest: unknown[], attachments: Attachment[]): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeUint8(encoder, packet.type === sio.PacketType.EVENT ? sio.PacketType.BINARY_EVENT : sio.PacketType.BINARY_ACK)
   encoding.writeVarString(encoder, packet.nsp)
   encoding.writeVarUint(encoder, packet.id === undefined ? 0 : packet.id + 1)
   encoding.writeVarUint(encoder, attachments.length)
-  for (const attachment of attachments) encoding.writeVarUint8Array(encoder, attachment)
-  encoding.writeUint8Array(encoder, encodeUtf8(JSON.stringify(data)))
+  for (const { bytes, slot } of attachments) {
+    encoding.writeVarUint(encoder, slot)
+    encoding.writeVarUint8Array(encoder, bytes)
+  }
+  encoding.writeUint8Array(encoder, encodeUtf8(JSON.stringify(rest)))
   return encoding.toUint8Array(encoder)
 }
 
@@ -106,25 +122,41 @@ function decodeFrame(chunk: unknown): sio.Packet {
   const idPlusOne = decoding.readVarUint(decoder)
   const count = decoding.readVarUint(decoder)
   if (count < 1 || count > MAX_ATTACHMENTS) throw new Error('illegal attachment count')
-  const attachments: Uint8Array[] = []
-  for (let i = 0; i < count; i++) attachments.push(decoding.readVarUint8Array(decoder))
-  const json: unknown = JSON.parse(decodeUtf8(decoding.readTailAsUint8Array(decoder)))
+  const attachments: Attachment[] = []
+  for (let i = 0; i < count; i++) {
+    const slot = decoding.readVarUint(decoder)
+    attachments.push({ slot, bytes: decoding.readVarUint8Array(decoder) })
+  }
+  const data: unknown = withAttachments(JSON.parse(decodeUtf8(decoding.readTailAsUint8Array(decoder))), attachments)
+  if (!Array.isArray(data)) throw new Error('single-frame packet data is not an array')
+  // Arguments go back to their places, in increasing order, so each lands at its final index.
+  let lastSlot = 0
+  for (const { bytes, slot } of attachments) {
+    if (slot === 0) continue
+    if (slot <= lastSlot || slot - 1 > data.length) throw new Error('illegal attachment slot')
+    data.splice(slot - 1, 0, bytes)
+    lastSlot = slot
+  }
   const packet: sio.Packet = {
     type: binaryType === sio.PacketType.BINARY_EVENT ? sio.PacketType.EVENT : sio.PacketType.ACK,
     nsp,
-    data: withAttachments(json, attachments),
+    data,
     ...(idPlusOne > 0 ? { id: idPlusOne - 1 } : {}),
   }
   if (!sio.isPacketValid(packet)) throw new Error('invalid single-frame packet')
   return packet
 }
 
+function addAttachment(attachments: Attachment[], bytes: Uint8Array, slot: number): void {
+  if (attachments.length === MAX_ATTACHMENTS) throw new Error('too many attachments')
+  attachments.push({ bytes, slot })
+}
+
 /** A copy of `value` with every binary replaced by a placeholder, the binaries appended to `attachments`. */
-function withPlaceholders(value: unknown, attachments: Uint8Array[]): unknown {
+function withPlaceholders(value: unknown, attachments: Attachment[]): unknown {
   const bytes = asBytes(value)
   if (bytes) {
-    if (attachments.length === MAX_ATTACHMENTS) throw new Error('too many attachments')
-    attachments.push(bytes)
+    addAttachment(attachments, bytes, 0)
     return { [PLACEHOLDER_KEY]: attachments.length - 1 }
   }
   if (Array.isArray(value)) return value.map((item) => withPlaceholders(item, attachments))
@@ -137,7 +169,7 @@ function withPlaceholders(value: unknown, attachments: Uint8Array[]): unknown {
 }
 
 /** `value` with every placeholder replaced by its attachment (in place). */
-function withAttachments(value: unknown, attachments: Uint8Array[]): unknown {
+function withAttachments(value: unknown, attachments: Attachment[]): unknown {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = withAttachments(value[i], attachments)
     return value
@@ -146,10 +178,9 @@ function withAttachments(value: unknown, attachments: Uint8Array[]): unknown {
   const keys = Object.keys(value)
   if (keys.length === 1 && keys[0] === PLACEHOLDER_KEY) {
     const index = value[PLACEHOLDER_KEY]
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= attachments.length) {
-      throw new Error('illegal attachment placeholder')
-    }
-    return attachments[index]
+    const attachment = typeof index === 'number' ? attachments[index] : undefined
+    if (!attachment || attachment.slot !== 0) throw new Error('illegal attachment placeholder')
+    return attachment.bytes
   }
   for (const key of keys) value[key] = withAttachments(value[key], attachments)
   return value

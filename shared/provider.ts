@@ -3,7 +3,7 @@ import { ObservableV2 } from 'lib0/observable'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { CollabConnection, toBytes, type ConnectionMember, type ConnectionOptions } from './connection.ts'
-import type { ErrorCode, JoinOptions, JoinReply, OkReply, RevokedNotice, Role } from './protocol.ts'
+import type { ErrorCode, JoinOptions, JoinReply, OkReply, RevokedNotice, Role, UpdateFormat } from './protocol.ts'
 
 export type ProviderStatus = 'connecting' | 'connected' | 'disconnected'
 
@@ -36,8 +36,12 @@ export interface ProviderOptions extends ConnectionOptions {
 
 /** Retry delays after a refused or failed save, in ms. */
 const RETRY_DELAY_MS = { first: 250, max: 30_000 }
-/** The join reply's update in Yjs's v2 encoding: about half the bytes of v1 for a big doc. */
-const JOIN_OPTIONS: JoinOptions = { updateFormat: 'v2' }
+/**
+ * An empty doc asks for the join reply's update in Yjs's v2 encoding: about half the bytes of v1
+ * when it downloads a whole big doc. A doc with content asks for nothing (v1): its reply is a
+ * catch-up diff, usually small, and v2 is the larger encoding for small updates.
+ */
+const FRESH_JOIN_OPTIONS: JoinOptions = { updateFormat: 'v2' }
 /** Errors a retry cannot fix. */
 const FINAL_ERRORS: ReadonlySet<string> = new Set(['forbidden', 'not-found', 'bad-request', 'too-large'])
 
@@ -179,11 +183,12 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
   private join(): void {
     const epoch = this.connection.epoch
     const stateVector = Y.encodeStateVector(this.doc)
-    this.connection.socket.emit('join', this.name, this.token, stateVector, JOIN_OPTIONS, (reply: JoinReply) => {
+    const format: UpdateFormat = this.doc.store.clients.size === 0 ? 'v2' : 'v1'
+    const onReply = (reply: JoinReply) => {
       if (epoch !== this.connection.epoch || !this.wanted) return
       if (!reply.ok) return this.onRefused(reply)
       this.role = reply.role
-      const serverUpdate = toBytes(reply.update) // v2, as JOIN_OPTIONS asks
+      const serverUpdate = toBytes(reply.update)
       const serverStateVector = toBytes(reply.stateVector)
       // Taken before the server's update is applied, or it would send the server's own deletions back.
       const diff = Y.encodeStateAsUpdate(this.doc, serverStateVector)
@@ -195,7 +200,8 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
       }
       this.doc.on('update', collect)
       try {
-        Y.applyUpdateV2(this.doc, serverUpdate, this)
+        if (format === 'v2') Y.applyUpdateV2(this.doc, serverUpdate, this)
+        else Y.applyUpdate(this.doc, serverUpdate, this)
       } finally {
         this.doc.off('update', collect)
       }
@@ -206,7 +212,7 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
       // reload), so it counts as at least one unsaved update until its ack.
       const covered = this.unsent
       this.unsent = 0
-      if (hasNews(outgoing, serverUpdate)) this.send(outgoing, Math.max(covered, 1))
+      if (hasNews(outgoing, serverUpdate, format)) this.send(outgoing, Math.max(covered, 1))
       else this.emitUnsaved()
       this.setStatus('connected')
       this.synced = true
@@ -215,7 +221,9 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
       if (this.awareness?.getLocalState()) {
         this.connection.socket.emit('awareness', this.name, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]))
       }
-    })
+    }
+    if (format === 'v2') this.connection.socket.emit('join', this.name, this.token, stateVector, FRESH_JOIN_OPTIONS, onReply)
+    else this.connection.socket.emit('join', this.name, this.token, stateVector, onReply)
   }
 
   private send(update: Uint8Array, covers: number): void {
@@ -283,13 +291,13 @@ export class CollabProvider extends ObservableV2<ProviderEvents> implements Conn
 /**
  * Whether the resync diff (v1) holds anything the server lacks. Its structs are exactly what the
  * server's state vector lacks; its delete set is the whole local one, which matters only where
- * it deletes something the server has not deleted (per the server's update, v2).
+ * it deletes something the server has not deleted (per the server's update, in `serverFormat`).
  */
-function hasNews(diff: Uint8Array, serverUpdate: Uint8Array): boolean {
+function hasNews(diff: Uint8Array, serverUpdate: Uint8Array, serverFormat: UpdateFormat): boolean {
   const local = Y.decodeUpdate(diff)
   if (local.structs.length > 0) return true
   if (local.ds.clients.size === 0) return false
-  const server = Y.decodeUpdateV2(serverUpdate).ds
+  const server = (serverFormat === 'v2' ? Y.decodeUpdateV2 : Y.decodeUpdate)(serverUpdate).ds
   for (const [client, ranges] of local.ds.clients) {
     const covering = server.clients.get(client) ?? []
     for (const range of ranges) {

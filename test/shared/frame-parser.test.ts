@@ -42,6 +42,15 @@ describe('single-frame parser', () => {
     expect((decoded.data as [typeof reply])[0].update).toBeInstanceOf(Uint8Array)
   })
 
+  it('puts binary arguments back in their places, around nested binaries and other arguments', () => {
+    const data = [update, 'x', { nested: [update, 1] }, update, null, update]
+    const [message] = new Encoder().encode({ type: EVENT, nsp: '/collab', data: ['e', ...data] })
+    expect(decodeOne(message!).data).toEqual(['e', ...data])
+    // Arguments are left out of the JSON; only the nested binary has a placeholder.
+    const json = new TextDecoder().decode(message as Uint8Array)
+    expect(json).toContain('["e","x",{"nested":[{"$":1},1]},null]')
+  })
+
   it('accepts Node Buffers, ArrayBuffers and typed-array views as binary', () => {
     const buffer = Buffer.from([1, 2, 3])
     const arrayBuffer = new Uint8Array([4, 5]).buffer
@@ -86,14 +95,17 @@ describe('single-frame parser', () => {
       ['empty', new Uint8Array()],
       ['unknown packet type', new Uint8Array([2, 0, 0, 1, 0])],
       ['truncated', valid.subarray(0, valid.length - 20)],
-      ['attachment longer than the message', Uint8Array.from([5, 1, 0x2f, 0, 1, 0xff, 0x7f, 1])],
+      ['attachment longer than the message', Uint8Array.from([5, 1, 0x2f, 0, 1, 3, 0xff, 0x7f, 1])],
       ['no attachment', frame(0, [], '["update","a"]')],
-      ['eleven attachments', frame(11, Array(11).fill(update), '["x"]')],
-      ['placeholder out of range', frame(1, [update], '["update","a",{"$bin":1}]')],
-      ['placeholder not an integer', frame(1, [update], '["update","a",{"$bin":"0"}]')],
-      ['reserved event name', frame(1, [update], '["disconnect",{"$bin":0}]')],
-      ['data not an array', frame(1, [update], '{"$bin":0}')],
-      ['not JSON', frame(1, [update], '["update",')],
+      ['eleven attachments', frame(11, Array(11).fill([3, update]), '["update","a"]')],
+      ['placeholder out of range', frame(1, [[0, update]], '["update","a",{"$":1}]')],
+      ['placeholder not an integer', frame(1, [[0, update]], '["update","a",{"$":"0"}]')],
+      ['placeholder naming an argument', frame(1, [[3, update]], '["update","a",{"$":0}]')],
+      ['argument slot past the end', frame(1, [[4, update]], '["update","a"]')],
+      ['argument slots out of order', frame(2, [[3, update], [2, update]], '["update"]')],
+      ['reserved event name', frame(1, [[2, update]], '["disconnect"]')],
+      ['data not an array', frame(1, [[0, update]], '{"$":0}')],
+      ['not JSON', frame(1, [[3, update]], '["update",')],
     ]
     for (const [what, message] of malformed) {
       expect(() => decodeAll([message]), what).toThrow()
@@ -105,9 +117,9 @@ describe('single-frame parser', () => {
   })
 })
 
-/** A hand-made binary-event message: `count` claimed attachments, then these attachments, then `json`. */
-function frame(count: number, attachments: Uint8Array[], json: string): Uint8Array {
+/** A hand-made binary-event message: `count` claimed attachments, then these [slot, bytes], then `json`. */
+function frame(count: number, attachments: Array<[number, Uint8Array]>, json: string): Uint8Array {
   const bytes = [5, 7, ...new TextEncoder().encode('/collab'), 0, count]
-  for (const attachment of attachments) bytes.push(attachment.length, ...attachment)
+  for (const [slot, attachment] of attachments) bytes.push(slot, attachment.length, ...attachment)
   return Uint8Array.from([...bytes, ...new TextEncoder().encode(json)])
 }

@@ -52,6 +52,14 @@ class Batch {
   }
 }
 
+/**
+ * A document whose batches follow each other closer than `busyBelowMs` on average is busy: its
+ * next batch waits until `everyMs` after the previous one, so it gathers more changes (fewer,
+ * larger messages and appends, at up to `everyMs` of extra latency). A quieter document sends
+ * each batch at the end of its turn.
+ */
+const COALESCING = { busyBelowMs: 10, everyMs: 5 }
+
 /** Delay before retrying a failed write, doubling up to the maximum. */
 const REPAIR_DELAY_MS = { first: 500, max: 10_000 }
 
@@ -82,8 +90,11 @@ export class CollabDocument {
   private asleep: Uint8Array | null = null
   /** When `doc` was last used (Date.now()). */
   private lastUsedAt = Date.now()
-  /** Changes made in this turn of the event loop, not yet relayed or stored. */
+  /** Changes not yet relayed or stored: those of this turn of the event loop, or more when busy. */
   private batch: Batch | null = null
+  /** When the last batch was sent (performance.now()), and a moving average of the time between batches. */
+  private lastBatchAt = -Infinity
+  private batchIntervalMs = Infinity
   /** Sequence number of the latest append. */
   private appendSeq = 0
   /** Settles when the latest append has settled (the store settles appends in order). */
@@ -239,7 +250,9 @@ export class CollabDocument {
     }
     if (!this.batch) {
       this.batch = new Batch()
-      setImmediate(() => this.sendBatch())
+      const wait = this.batchIntervalMs < COALESCING.busyBelowMs ? this.lastBatchAt + COALESCING.everyMs - performance.now() : 0
+      if (wait >= 1) setTimeout(() => this.sendBatch(), wait)
+      else setImmediate(() => this.sendBatch())
     }
     this.batch.updates.push(update)
     this.batch.senders.add(from?.socket ?? null)
@@ -250,6 +263,11 @@ export class CollabDocument {
     const batch = this.batch
     if (!batch) return
     this.batch = null
+    const now = performance.now()
+    // Gaps are capped, so one long pause does not hide a busy spell that starts after it.
+    const gap = Math.min(now - this.lastBatchAt, 1000)
+    this.batchIntervalMs = this.batchIntervalMs === Infinity ? gap : 0.8 * this.batchIntervalMs + 0.2 * gap
+    this.lastBatchAt = now
     const update = batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)
     // Its only sender has all of it; with several, each gets the others' changes (and its own back).
     const except = batch.senders.size === 1 ? [...batch.senders][0]! : null

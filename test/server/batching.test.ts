@@ -71,4 +71,33 @@ describe('batching a busy document', () => {
     expect(toObserver).toEqual([update])
     expect(toA).toEqual([])
   })
+
+  it('coalesces a busy document into fewer messages, and a quiet one not at all', async () => {
+    const server = await startTestServer()
+    const { id, tokens } = await server.createDocument()
+    const [sender, observer] = await Promise.all([0, 1].map(() => rawSocket(server.url, { singleFrame: true })))
+    const { doc: senderDoc } = await join(sender!, id, tokens.editor)
+    const { doc: observerDoc } = await join(observer!, id, tokens.editor)
+    const received = recordUpdates(observer!, observerDoc)
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    const typeAndSend = async (count: number, everyMs: number) => {
+      const acks: Array<Promise<unknown>> = []
+      for (let i = 0; i < count; i++) {
+        const update = captureUpdate(senderDoc, (d) => d.getText('t').insert(d.getText('t').length, 'x'))
+        acks.push(request(sender!, 'update', id, update))
+        await pause(everyMs)
+      }
+      expect(await Promise.all(acks)).toEqual(Array(count).fill({ ok: true }))
+      await until(() => observerDoc.getText('t').length === senderDoc.getText('t').length, [[observer!, ['update']]])
+    }
+
+    // Quiet: 20 ms apart, each update is its own message.
+    await typeAndSend(8, 20)
+    expect(received).toHaveLength(8)
+    // Busy: every millisecond or two, the server sends at most one message per 5 ms.
+    received.length = 0
+    await typeAndSend(80, 1)
+    expect(received.length).toBeLessThan(60)
+    expect(observerDoc.getText('t').toString()).toBe('x'.repeat(88))
+  })
 })

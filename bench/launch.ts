@@ -49,6 +49,7 @@ const SCRIPTS: Record<ServerKind, string> = {
   hocuspocus: 'bench/servers/hocuspocus.ts',
   'y-socket.io': 'bench/servers/y-socket-io.ts',
   'sio-relay': 'bench/servers/sio-relay.ts',
+  'sio-relay-1f': 'bench/servers/sio-relay-1f.ts',
   'ws-relay': 'bench/servers/ws-relay.ts',
 }
 

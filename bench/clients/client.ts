@@ -2,7 +2,7 @@ import type * as Y from 'yjs'
 import type { Meter } from './meter.ts'
 
 /** The servers compared, ours first. */
-export const SERVER_KINDS = ['ours', 'y-websocket', 'hocuspocus', 'y-socket.io', 'sio-relay', 'ws-relay'] as const
+export const SERVER_KINDS = ['ours', 'y-websocket', 'hocuspocus', 'y-socket.io', 'sio-relay', 'sio-relay-1f', 'ws-relay'] as const
 export type ServerKind = (typeof SERVER_KINDS)[number]
 
 /** One shared document (a room) on a server, and what it takes to open it. */

@@ -1,7 +1,7 @@
 import type { ServerClients, ServerKind } from './client.ts'
 import { hocuspocusClients } from './hocuspocus.ts'
 import { oursClients } from './ours.ts'
-import { sioRelayClients, wsRelayClients } from './relays.ts'
+import { sioRelayClients, sioSingleFrameRelayClients, wsRelayClients } from './relays.ts'
 import { yWebsocketClients } from './y-websocket.ts'
 import { ySocketIoClients } from './y-socket-io.ts'
 
@@ -12,5 +12,6 @@ export const CLIENTS: Record<ServerKind, ServerClients> = {
   hocuspocus: hocuspocusClients,
   'y-socket.io': ySocketIoClients,
   'sio-relay': sioRelayClients,
+  'sio-relay-1f': sioSingleFrameRelayClients,
   'ws-relay': wsRelayClients,
 }

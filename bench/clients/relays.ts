@@ -1,4 +1,5 @@
-import { io, type Socket } from 'socket.io-client'
+import { io, type ManagerOptions, type Socket } from 'socket.io-client'
+import { singleFrameParser } from '../../shared/frame-parser.ts'
 import * as Y from 'yjs'
 import { waitUntil, type BenchClient, type ClientOptions, type Room, type ServerClients } from './client.ts'
 import { Meter, meterManager, meteredWebSocket } from './meter.ts'
@@ -45,9 +46,10 @@ class SocketIoRelayClient extends RelayClient {
     private readonly room: Room,
     doc: Y.Doc,
     options: ClientOptions,
+    parser?: ManagerOptions['parser'],
   ) {
     super(doc, options)
-    this.socket = io(url, { forceNew: true, transports: ['websocket'], autoConnect: false })
+    this.socket = io(url, { forceNew: true, transports: ['websocket'], autoConnect: false, ...(parser ? { parser } : {}) })
     meterManager(this.socket.io, this.meter)
     this.socket.on('connect', () => this.socket.emit('join', room.name, () => (this.joined = true)))
     this.socket.on('disconnect', () => (this.joined = false))
@@ -116,6 +118,13 @@ export const sioRelayClients: ServerClients = {
     return { name: `room-${index}`, token: '' }
   },
   connect: (url, room, doc, options) => new SocketIoRelayClient(url, room, doc, options),
+}
+
+/** The same relay with our single-frame parser on both ends (`bench/servers/sio-relay-1f.ts`). */
+export const sioSingleFrameRelayClients: ServerClients = {
+  ...sioRelayClients,
+  kind: 'sio-relay-1f',
+  connect: (url, room, doc, options) => new SocketIoRelayClient(url, room, doc, options, singleFrameParser),
 }
 
 /** The bare ws relay (`bench/servers/ws-relay.ts`): the URL path is the room. */

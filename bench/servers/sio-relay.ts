@@ -1,19 +1,4 @@
-// The transport floor for Socket.IO: rooms and relayed binary events, no Yjs at all.
-import { createServer } from 'node:http'
-import { Server } from 'socket.io'
-import { announce, listen } from './announce.ts'
+// The bare Socket.IO relay with Socket.IO's default parser (two WebSocket frames per binary event).
+import { startSocketIoRelay } from './socket-io-relay.ts'
 
-const server = createServer()
-const io = new Server(server, { serveClient: false, maxHttpBufferSize: 16 * 1024 * 1024 })
-io.on('connection', (socket) => {
-  socket.on('join', (room: unknown, ack?: () => void) => {
-    if (typeof room !== 'string') return
-    void socket.join(room)
-    if (typeof ack === 'function') ack()
-  })
-  socket.on('update', (room: unknown, update: unknown) => {
-    if (typeof room === 'string' && update instanceof Uint8Array) socket.to(room).emit('update', room, update)
-  })
-})
-await listen(server)
-announce(server, () => io.close())
+await startSocketIoRelay()

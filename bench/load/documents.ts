@@ -22,8 +22,9 @@ function words(length: number, random: () => number): string {
 }
 
 /** A doc whose text holds about `bytes` characters, written in `chunk`-character transactions. */
-export function filledDoc(bytes: number, chunk: number, seed = 1): Y.Doc {
+export function filledDoc(bytes: number, chunk: number, seed = 1, clientID?: number): Y.Doc {
   const doc = new Y.Doc()
+  if (clientID !== undefined) doc.clientID = clientID
   const text = doc.getText(TEXT_NAME)
   const random = seededRandom(seed)
   for (let written = 0; written < bytes; written += chunk) {

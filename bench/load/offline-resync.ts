@@ -31,7 +31,9 @@ const OFFLINE_CLIENT_ID = 0x9e3779b9
 async function offlineResync(params: OfflineResyncParams): Promise<OfflineResyncResult> {
   const clients = CLIENTS[params.server]
   const room = await clients.createRoom(params.url, 0)
-  const offlineDoc = filledDoc(1000, 1000, 7)
+  // The diff's size depends on the client ID's (each item names its origin with it): a fixed,
+  // typical one (15 in 16 random IDs take 5 bytes, as this one) gives every server and run the same diff.
+  const offlineDoc = filledDoc(1000, 1000, 7, OFFLINE_CLIENT_ID)
   const otherDoc = new Y.Doc()
   const offline = clients.connect(params.url, room, offlineDoc, { decode: true })
   const other = clients.connect(params.url, room, otherDoc, { decode: true })
@@ -42,9 +44,6 @@ async function offlineResync(params: OfflineResyncParams): Promise<OfflineResync
   offline.goOffline()
   await sleep(300)
   const stateVector = Y.encodeStateVector(offlineDoc)
-  // The diff's size depends on the client ID's (each item names its origin with it): a fixed,
-  // typical one (15 in 16 random IDs take 5 bytes, as this one) gives every server and run the same diff.
-  offlineDoc.clientID = OFFLINE_CLIENT_ID
   typeInto(offlineDoc, params.edits, seededRandom(42))
   const diffBytes = Y.encodeStateAsUpdate(offlineDoc, stateVector).length
   await sleep(100)

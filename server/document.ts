@@ -35,9 +35,10 @@ export interface DocumentOptions {
 }
 
 /**
- * The changes a document made in one turn of the event loop. They leave together at its end, as
- * one merged update: one message per recipient and one append. A quiet document's turn holds a
- * single change, so batching costs it nothing; a busy one's holds many.
+ * The changes a document made in one turn of the event loop (a few milliseconds when it is busy,
+ * see COALESCING). They leave together at its end, as one merged update: one message per
+ * recipient and one append. A quiet document's turn holds a single change, so batching costs it
+ * nothing; a busy one's holds many.
  */
 class Batch {
   readonly updates: Uint8Array[] = []
@@ -59,6 +60,8 @@ class Batch {
  * each batch at the end of its turn.
  */
 const COALESCING = { busyBelowMs: 10, everyMs: 5 }
+/** Longer gaps count as this much, so one long pause does not hide a busy spell that starts after it. */
+const MAX_BATCH_GAP_MS = 1000
 
 /** Delay before retrying a failed write, doubling up to the maximum. */
 const REPAIR_DELAY_MS = { first: 500, max: 10_000 }
@@ -94,7 +97,7 @@ export class CollabDocument {
   private batch: Batch | null = null
   /** When the last batch was sent (performance.now()), and a moving average of the time between batches. */
   private lastBatchAt = -Infinity
-  private batchIntervalMs = Infinity
+  private batchIntervalMs = MAX_BATCH_GAP_MS
   /** Sequence number of the latest append. */
   private appendSeq = 0
   /** Settles when the latest append has settled (the store settles appends in order). */
@@ -264,9 +267,8 @@ export class CollabDocument {
     if (!batch) return
     this.batch = null
     const now = performance.now()
-    // Gaps are capped, so one long pause does not hide a busy spell that starts after it.
-    const gap = Math.min(now - this.lastBatchAt, 1000)
-    this.batchIntervalMs = this.batchIntervalMs === Infinity ? gap : 0.8 * this.batchIntervalMs + 0.2 * gap
+    const gap = Math.min(now - this.lastBatchAt, MAX_BATCH_GAP_MS)
+    this.batchIntervalMs = 0.8 * this.batchIntervalMs + 0.2 * gap
     this.lastBatchAt = now
     const update = batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)
     // Its only sender has all of it; with several, each gets the others' changes (and its own back).

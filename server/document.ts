@@ -147,11 +147,13 @@ export class CollabDocument {
 
   /**
    * Frees the Yjs doc if nobody used it for `quietMs` and all of it is stored, keeping its content
-   * as one update. Comments docs stay awake (their guard holds a copy). True if it fell asleep.
+   * as one update; `beforeSleep` reads the doc a last time. Comments docs stay awake (their guard
+   * holds a copy). True if it fell asleep.
    */
-  sleepIfQuiet(quietMs: number, now = Date.now()): boolean {
+  sleepIfQuiet(quietMs: number, now = Date.now(), beforeSleep?: (doc: Y.Doc) => void): boolean {
     const busy = this.batch || this.compaction || this.holes.length > 0 || this.guard || this.destroyed
     if (!this.awake || busy || now - this.lastUsedAt < quietMs) return false
+    beforeSleep?.(this.awake)
     this.asleep = Y.encodeStateAsUpdate(this.awake)
     this.awake.destroy()
     this.awake = null

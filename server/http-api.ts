@@ -79,7 +79,8 @@ export function createHttpApi(options: HttpApiOptions, fallback: RequestHandler)
   async function documentInfo(req: IncomingMessage, id: string): Promise<[number, DocumentInfoResponse]> {
     const { record, role } = await authorize(req, id)
     const live = registry.get(id)
-    const title = live ? live.doc.getText('title').toString() : record.title
+    // A sleeping doc's title was stored when it fell asleep; reading it from the doc would wake it.
+    const title = live && !live.sleeping ? live.doc.getText('title').toString() : record.title
     return [200, { id, title, role, createdAt: record.createdAt }]
   }
 

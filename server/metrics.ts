@@ -6,6 +6,7 @@ import type { Store } from './store/store.ts'
 export interface MetricsSources {
   sockets(): number
   documents(): number
+  sleepingDocuments(): number
   awarenessStates(): number
 }
 
@@ -51,6 +52,7 @@ export class Metrics {
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()) } })
     gauge('collab_connected_sockets', 'Sockets connected to this node', sources.sockets)
     gauge('collab_loaded_documents', 'Documents held in memory', sources.documents)
+    gauge('collab_sleeping_documents', 'Loaded documents asleep: held as one encoded update, their Y.Doc freed', sources.sleepingDocuments)
     gauge('collab_awareness_states', 'Presence states held for this node’s sockets', sources.awarenessStates)
     collectDefaultMetrics({ register: this.registry })
   }

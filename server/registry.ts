@@ -33,7 +33,9 @@ export class DocumentRegistry extends EventEmitter<{ loaded: [name: string]; unl
     // One sweep for all docs rather than a timer per doc reset on every update.
     this.sleepTimer = setInterval(() => {
       const now = Date.now()
-      for (const document of this.loaded.values()) document.sleepIfQuiet(options.sleepAfterMs, now)
+      for (const document of this.loaded.values()) {
+        document.sleepIfQuiet(options.sleepAfterMs, now, (doc) => void this.saveTitle(document, doc))
+      }
     }, options.sleepAfterMs / 2)
     this.sleepTimer.unref()
   }
@@ -148,7 +150,8 @@ export class DocumentRegistry extends EventEmitter<{ loaded: [name: string]; unl
     }
     if ((!force && document.clients.size > 0) || this.loaded.get(document.name) !== document) return
     this.loaded.delete(document.name)
-    await this.saveTitle(document)
+    // A sleeping doc's title was stored when it fell asleep, and nothing changed it since.
+    if (!document.sleeping) await this.saveTitle(document)
     document.destroy()
     const release = this.options.store.release(document.name).finally(() => this.releasing.delete(document.name))
     this.releasing.set(document.name, release)
@@ -157,10 +160,10 @@ export class DocumentRegistry extends EventEmitter<{ loaded: [name: string]; unl
   }
 
   /** Keeps the metadata's copy of a content doc's title current, for reads without loading. */
-  private async saveTitle(document: CollabDocument): Promise<void> {
+  private async saveTitle(document: CollabDocument, doc = document.doc): Promise<void> {
     const address = parseDocName(document.name)
     if (!address || address.kind !== 'content') return
-    const title = document.doc.getText('title').toString().slice(0, MAX_STORED_TITLE)
+    const title = doc.getText('title').toString().slice(0, MAX_STORED_TITLE)
     try {
       const record = await this.options.store.getDocument(address.id)
       if (record && record.title !== title) await this.options.store.setTitle(address.id, title)

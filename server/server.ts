@@ -53,6 +53,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const metrics = new Metrics({
     sockets: () => transport?.io.of(COLLAB_NAMESPACE).sockets.size ?? 0,
     documents: () => registry?.size ?? 0,
+    sleepingDocuments: () => [...(registry?.documents() ?? [])].filter((d) => d.sleeping).length,
     awarenessStates: () => [...(registry?.documents() ?? [])].reduce((sum, d) => sum + d.presence.size, 0),
   })
   const store = measuredStore(options.store ?? (await openStore(config, logger)), metrics)

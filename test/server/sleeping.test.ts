@@ -43,6 +43,23 @@ describe('sleeping documents', () => {
     expect(c.doc.getText('title').toString()).toBe('Woken. Kept while asleep')
   })
 
+  it('store the title when falling asleep, and are counted and read without waking', async () => {
+    const adminToken = 'admin-token-for-tests-0123456789'
+    const server = await startTestServer({ sleepAfterMs: 50, adminToken })
+    const { id, tokens } = await server.createDocument()
+    const a = connectClient(server.url, id, tokens.editor)
+    await a.whenSynced()
+    a.doc.getText('title').insert(0, 'Minutes')
+    await a.whenSaved()
+    await untilSleeping(server, id)
+
+    const info = await fetch(`${server.url}/api/docs/${id}`, { headers: { authorization: `Bearer ${tokens.viewer}` } })
+    expect(((await info.json()) as { title: string }).title).toBe('Minutes')
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })).text()
+    expect(metrics).toMatch(/^collab_sleeping_documents 1$/m)
+    expect(server.registry.get(id)!.sleeping).toBe(true)
+  })
+
   it('keep a doc awake while it is in use', async () => {
     const server = await startTestServer({ sleepAfterMs: 200 })
     const { id, tokens } = await server.createDocument()

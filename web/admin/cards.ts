@@ -26,7 +26,7 @@ const sinceStart = (text: string) => `${text} since start`
 const ROWS: Card[][] = [
   [
     { figure: 'sockets', label: 'Connected sockets', value: (now) => formatCount(now.sample.collab_connected_sockets), detail: () => 'on this node' },
-    { figure: 'documents', label: 'Open documents', value: (now) => formatCount(now.sample.collab_loaded_documents), detail: () => 'held in memory' },
+    { figure: 'documents', label: 'Open documents', value: (now) => formatCount(now.sample.collab_loaded_documents), detail: (now) => `${formatCount(now.sample.collab_sleeping_documents)} asleep` },
     { figure: 'presence', label: 'Presence states', value: (now) => formatCount(now.sample.collab_awareness_states), detail: () => 'cursors and names' },
     { figure: 'joins', label: 'Joins', value: (now) => formatCount(now.sample.collab_joins_total), detail: (now) => `${formatRate(rates(now).joins)} now` },
   ],

@@ -9,6 +9,7 @@
 export const FIGURES = [
   'collab_connected_sockets',
   'collab_loaded_documents',
+  'collab_sleeping_documents',
   'collab_awareness_states',
   'collab_joins_total',
   'collab_updates_received_total',

@@ -121,6 +121,17 @@ export class Session {
       this.leaveDoc(docName)
       throw new CollabError('unavailable', 'storage is failing; try again shortly')
     }
+    // A link rotated while the doc was loading revoked the room's sockets, but this one was not
+    // in the room yet: check the token again, now that any later rotation reaches it.
+    const current = await this.context.store.getDocument(address.id).catch(() => null)
+    if (current === null) {
+      this.leaveDoc(docName)
+      throw new CollabError('unavailable', 'storage is not readable right now')
+    }
+    if (!current || roleForToken(current, token) !== role || !this.socket.data.memberships.has(docName)) {
+      this.leaveDoc(docName)
+      throw new CollabError('forbidden', 'this link was rotated while joining')
+    }
     reply({ ok: true, role, update: diff.update, stateVector: diff.stateVector })
     this.context.metrics.joins.inc()
     this.socket.emit('awareness', docName, document.presence.encodeAll() ?? EMPTY_AWARENESS)

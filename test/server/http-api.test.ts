@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest'
-import { ROLES, type OkReply, type RotateLinkResponse } from '../../shared/protocol.ts'
-import { connectClient, nextEvent, startTestServer, tokenOf, until } from '../helpers.ts'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { ROLES, type JoinReply, type OkReply, type RotateLinkResponse } from '../../shared/protocol.ts'
+import { createLogger } from '../../server/logger.ts'
+import { startServer } from '../../server/server.ts'
+import { openFileStore } from '../../server/store/file-store.ts'
+import type { Store } from '../../server/store/store.ts'
+import { connectClient, createDocument, nextEvent, startTestServer, tempDir, tokenOf, until } from '../helpers.ts'
 import { captureUpdate, join, rawSocket, request } from '../raw-socket.ts'
 
 function get(url: string, token?: string) {
@@ -114,6 +118,29 @@ describe('link rotation', () => {
     expect(reply).toMatchObject({ ok: true, role: 'editor' })
     const update = captureUpdate(doc, (d) => d.getText('title').insert(0, 'new link'))
     expect(await request<OkReply>(socket, 'update', id, update)).toEqual({ ok: true })
+  })
+
+  it('refuses a join whose link was rotated while the document was loading', async () => {
+    const dataDir = await tempDir()
+    const store = await openFileStore({ dataDir, logger: createLogger('silent') })
+    // The real store, except that loading a document waits for the test's go-ahead.
+    let releaseLoad = () => {}
+    const loadGate = new Promise<void>((resolve) => (releaseLoad = resolve))
+    const slowStore: Store = Object.create(store)
+    slowStore.loadContent = async (name) => {
+      await loadGate
+      return store.loadContent(name)
+    }
+    const server = await startServer({ config: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', unloadDelayMs: 0 }, store: slowStore })
+    onTestFinished(() => server.close())
+    const { id, tokens } = await createDocument(server.url)
+    const socket = await rawSocket(server.url)
+    const joining = request<JoinReply>(socket, 'join', id, tokens.editor, new Uint8Array([0]))
+    await new Promise((resolve) => setTimeout(resolve, 50)) // the join is now waiting for the load
+    expect((await rotate(server.url, id, 'editor', tokens.owner)).status).toBe(200)
+    releaseLoad()
+    expect(await joining).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(server.registry.get(id)?.clients.size ?? 0).toBe(0)
   })
 
   it('makes a revoked socket’s further updates fail with forbidden', async () => {

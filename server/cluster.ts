@@ -18,6 +18,8 @@ export interface Cluster {
   revokeElsewhere(id: string, role: Role): void
   /** The presence states the other nodes hold for a doc (awareness updates). */
   presenceElsewhere(name: string): Promise<Uint8Array[]>
+  /** The other nodes' metrics summaries (those that answer in time). */
+  summariesElsewhere(): Promise<Array<Record<string, number>>>
   close(): Promise<void>
 }
 
@@ -26,6 +28,7 @@ export interface ClusterHandlers {
   onPeerUpdate(name: string, update: Uint8Array): void
   onRevoke(id: string, role: Role): void
   presenceOf(name: string): Uint8Array | null
+  summary(): Promise<Record<string, number>>
   /** Redis came back after an outage: messages were lost meanwhile, so resync from the store. */
   onReconnected(): void
 }
@@ -34,6 +37,7 @@ export const SINGLE_NODE: Cluster = {
   publishUpdate() {},
   revokeElsewhere() {},
   presenceElsewhere: () => Promise.resolve([]),
+  summariesElsewhere: () => Promise.resolve([]),
   close: () => Promise.resolve(),
 }
 
@@ -85,6 +89,9 @@ export async function joinCluster(
   // Server-side messages travel as JSON, so binary goes as base64.
   peers.on('doc-update', (name: string, update: string) => handlers.onPeerUpdate(name, Buffer.from(update, 'base64')))
   peers.on('revoke', (id: string, role: Role) => handlers.onRevoke(id, role))
+  peers.on('metrics-summary', (reply: (summary: Record<string, number>) => void) => {
+    handlers.summary().then(reply, () => reply({}))
+  })
   peers.on('presence', (name: string, reply: (states: string | null) => void) => {
     const states = handlers.presenceOf(name)
     reply(states ? Buffer.from(states).toString('base64') : null)
@@ -104,6 +111,12 @@ export async function joinCluster(
         .serverSideEmitWithAck('presence', name)
         .catch((error: { responses?: unknown[] }) => error.responses ?? [])
       return replies.filter((r): r is string => typeof r === 'string').map((r) => Buffer.from(r, 'base64'))
+    },
+    async summariesElsewhere() {
+      const replies = await peers
+        .serverSideEmitWithAck('metrics-summary')
+        .catch((error: { responses?: unknown[] }) => error.responses ?? [])
+      return replies.filter((r): r is Record<string, number> => typeof r === 'object' && r !== null)
     },
     async close() {
       closing = true

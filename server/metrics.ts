@@ -82,6 +82,27 @@ export class Metrics {
   }
 }
 
+/**
+ * Several nodes' summaries as one: counts and gauges add up; a `_mean` is weighted by the
+ * `_count` beside it.
+ */
+export function combineSummaries(summaries: Array<Record<string, number>>): Record<string, number> {
+  const combined: Record<string, number> = {}
+  for (const summary of summaries) {
+    for (const [key, value] of Object.entries(summary)) {
+      if (key.endsWith('_mean')) continue
+      combined[key] = (combined[key] ?? 0) + value
+    }
+  }
+  for (const key of new Set(summaries.flatMap(Object.keys))) {
+    if (!key.endsWith('_mean')) continue
+    const countKey = `${key.slice(0, -'_mean'.length)}_count`
+    const weighted = summaries.reduce((total, s) => total + (s[key] ?? 0) * (s[countKey] ?? 0), 0)
+    combined[key] = combined[countKey] ? weighted / combined[countKey] : 0
+  }
+  return combined
+}
+
 /** Wraps a store so that every operation is timed and every failure counted. */
 export function measuredStore(store: Store, metrics: Metrics): Store {
   const timed =

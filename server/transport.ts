@@ -6,7 +6,7 @@ import { authorIdFromSecret } from '../shared/identity.ts'
 import { SINGLE_NODE, joinCluster, type Cluster } from './cluster.ts'
 import { tokensEqual } from './access.ts'
 import type { Relay } from './document.ts'
-import type { Metrics } from './metrics.ts'
+import { combineSummaries, type Metrics } from './metrics.ts'
 import { TokenBucket } from './rate-limit.ts'
 import { Session, leaveDoc, type CollabNamespace, type SessionContext, type SocketData } from './session.ts'
 
@@ -64,6 +64,7 @@ export async function attachTransport(httpServer: HttpServer, context: Omit<Sess
           onPeerUpdate: (name, update) => registry.applyPeerUpdate(name, update),
           onRevoke: revokeHere,
           presenceOf: (name) => registry.get(name)?.presence.encodeAll() ?? null,
+          summary: () => metrics.summary(),
           onReconnected: () => void registry.resyncFromStore(),
         },
       })
@@ -82,7 +83,7 @@ export async function attachTransport(httpServer: HttpServer, context: Omit<Sess
     next()
   })
   nsp.on('connection', (socket) => new Session(socket, sessionContext).listen())
-  if (config.adminToken) streamMetricsToAdmins(io, config.adminToken, metrics)
+  if (config.adminToken) streamMetricsToAdmins(io, config.adminToken, () => clusterSummary(metrics, cluster))
 
   /** Counts what a relay sends to this node's sockets (other nodes count their own). */
   const countSent = (name: string, update: Uint8Array, except: string | null) => {
@@ -122,11 +123,18 @@ export async function attachTransport(httpServer: HttpServer, context: Omit<Sess
 /** How often the admin view gets fresh figures, in ms. */
 const ADMIN_INTERVAL_MS = 1000
 
+/** Every node's figures added up, with `collab_nodes`: how many nodes answered. */
+async function clusterSummary(metrics: Metrics, cluster: Cluster): Promise<Record<string, number>> {
+  const [own, others] = await Promise.all([metrics.summary(), cluster.summariesElsewhere()])
+  return { ...combineSummaries([own, ...others]), collab_nodes: 1 + others.length }
+}
+
 /**
  * Namespace `/admin`: sockets that present the admin token (`auth.token`) receive `metrics`
- * (the summary of every collab_ figure) once a second while any of them is connected.
+ * (the summary of every collab_ figure, summed over the nodes) once a second while any of them
+ * is connected.
  */
-function streamMetricsToAdmins(io: CollabServer, adminToken: string, metrics: Metrics): void {
+function streamMetricsToAdmins(io: CollabServer, adminToken: string, summarize: () => Promise<Record<string, number>>): void {
   const admin = (io as unknown as Server).of(ADMIN_NAMESPACE)
   admin.use((socket, next) => {
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token
@@ -134,7 +142,7 @@ function streamMetricsToAdmins(io: CollabServer, adminToken: string, metrics: Me
     else next(Object.assign(new Error('the admin view needs the admin token'), { data: { code: 'forbidden' } }))
   })
   let timer: NodeJS.Timeout | null = null
-  const send = () => void metrics.summary().then((summary) => admin.emit('metrics', { at: Date.now(), ...summary }))
+  const send = () => void summarize().then((summary) => admin.emit('metrics', { at: Date.now(), ...summary }))
   admin.on('connection', (socket) => {
     send()
     timer ??= setInterval(send, ADMIN_INTERVAL_MS)

@@ -1,6 +1,7 @@
+import { io } from 'socket.io-client'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import type { OkReply } from '../../shared/protocol.ts'
+import { ADMIN_NAMESPACE, type OkReply } from '../../shared/protocol.ts'
 import { openPostgresStore } from '../../server/store/postgres-store.ts'
 import { startChildServer, type ChildServer } from '../child-server.ts'
 import { freshSchema, missingPrerequisite, startRedis, type TestRedis } from '../cluster-fixtures.ts'
@@ -176,5 +177,23 @@ describe.skipIf(missing !== null)('several nodes on Redis and PostgreSQL', () =>
     expect(text).toMatch(/^collab_joins_total 1$/m)
     expect(text).toMatch(/^collab_updates_received_total [1-9]/m)
     expect(text).toMatch(/^collab_loaded_documents 1$/m)
+  })
+
+  it('shows the admin view every node’s figures added up', async () => {
+    const redis = await startRedis()
+    const { url: databaseUrl } = await freshSchema()
+    const [a, b] = await startNodes(2, redis, databaseUrl)
+    const { id, tokens } = await createDocument(a!.url)
+    const clients = [connectClient(a!.url, id, tokens.editor), connectClient(b!.url, id, tokens.editor), connectClient(b!.url, id, tokens.viewer)]
+    await Promise.all(clients.map((c) => c.whenSynced()))
+    // Its own connection: the clients' Manager for this URL does not connect by itself.
+    const admin = io(a!.url + ADMIN_NAMESPACE, { auth: { token: ADMIN_TOKEN }, transports: ['websocket'], reconnection: false, forceNew: true })
+    try {
+      // The first event may predate the last join; wait for one that has them all.
+      const [figures] = await nextEvent<[Record<string, number>]>(admin, 'metrics', (f) => (f.collab_joins_total ?? 0) >= 3)
+      expect(figures).toMatchObject({ collab_nodes: 2, collab_connected_sockets: 3, collab_joins_total: 3, collab_loaded_documents: 2 })
+    } finally {
+      admin.disconnect()
+    }
   })
 })

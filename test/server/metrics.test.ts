@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { io } from 'socket.io-client'
 import { ADMIN_NAMESPACE, type OkReply } from '../../shared/protocol.ts'
+import { combineSummaries } from '../../server/metrics.ts'
 import { connectClient, startTestServer } from '../helpers.ts'
 import { join, rawSocket, request } from '../raw-socket.ts'
 
@@ -64,7 +65,7 @@ describe('metrics', () => {
     const admin = io(server.url + ADMIN_NAMESPACE, { auth: { token: ADMIN_TOKEN }, transports: ['websocket'], reconnection: false })
     try {
       const figures = await new Promise<Record<string, number>>((resolve) => admin.once('metrics', resolve))
-      expect(figures).toMatchObject({ collab_connected_sockets: 0, collab_loaded_documents: 0 })
+      expect(figures).toMatchObject({ collab_connected_sockets: 0, collab_loaded_documents: 0, collab_nodes: 1 })
       // Store timings carry an operation label; the summary adds them all up.
       const doc = await server.createDocument()
       const client = connectClient(server.url, doc.id, doc.tokens.editor)
@@ -78,5 +79,17 @@ describe('metrics', () => {
       admin.disconnect()
       intruder.disconnect()
     }
+  })
+
+  it('adds several nodes’ summaries up, weighting means by their counts', () => {
+    const combined = combineSummaries([
+      { collab_connected_sockets: 3, collab_update_ack_seconds_count: 10, collab_update_ack_seconds_mean: 0.002 },
+      { collab_connected_sockets: 4, collab_update_ack_seconds_count: 30, collab_update_ack_seconds_mean: 0.006 },
+      { collab_connected_sockets: 1, collab_update_ack_seconds_count: 0, collab_update_ack_seconds_mean: 0 },
+    ])
+    expect(combined.collab_connected_sockets).toBe(8)
+    expect(combined.collab_update_ack_seconds_count).toBe(40)
+    expect(combined.collab_update_ack_seconds_mean).toBeCloseTo(0.005, 9)
+    expect(combineSummaries([{ collab_update_ack_seconds_count: 0, collab_update_ack_seconds_mean: 0 }]).collab_update_ack_seconds_mean).toBe(0)
   })
 })

@@ -32,6 +32,15 @@ describe('admin rates and numbers (web/admin/rates.ts, web/admin/format.ts)', ()
     expect(ratesBetween(after, after)).toBeNull()
   })
 
+  it('gives no rates across a change in the number of nodes summed', () => {
+    const before = sample(0, { collab_nodes: 2, collab_updates_received_total: 100, collab_update_ack_seconds_count: 10, collab_update_ack_seconds_mean: 0.002 })
+    const after = sample(1_000, { collab_nodes: 3, collab_updates_received_total: 900, collab_update_ack_seconds_count: 90, collab_update_ack_seconds_mean: 0.002 })
+    const rates = ratesBetween(before, after)!
+    expect(rates.updatesIn).toBeNaN()
+    expect(rates.ackMs).toBeNaN()
+    expect(ratesBetween(after, sample(2_000, { collab_nodes: 3, collab_updates_received_total: 950 }))!.updatesIn).toBe(50)
+  })
+
   it('reads a metrics payload, refusing one without a time and marking odd figures unknown', () => {
     expect(parseSample(null)).toBeNull()
     expect(parseSample({ collab_connected_sockets: 1 })).toBeNull()

@@ -21,11 +21,13 @@ interface Card {
 const UNKNOWN_RATES = { updatesIn: NaN, updatesOut: NaN, bytesIn: NaN, bytesOut: NaN, joins: NaN, ackMs: NaN }
 const rates = (now: Snapshot) => now.rates ?? UNKNOWN_RATES
 const sinceStart = (text: string) => `${text} since start`
+/** Every figure is summed over the nodes that answered the server this page talks to. */
+const onNodes = (nodes: number) => (nodes > 1 ? `on ${formatCount(nodes)} nodes` : 'on this node')
 
 /** One row each: who is here, what flows, how healthy. */
 const ROWS: Card[][] = [
   [
-    { figure: 'sockets', label: 'Connected sockets', value: (now) => formatCount(now.sample.collab_connected_sockets), detail: () => 'on this node' },
+    { figure: 'sockets', label: 'Connected sockets', value: (now) => formatCount(now.sample.collab_connected_sockets), detail: (now) => onNodes(now.sample.collab_nodes) },
     { figure: 'documents', label: 'Open documents', value: (now) => formatCount(now.sample.collab_loaded_documents), detail: (now) => `${formatCount(now.sample.collab_sleeping_documents)} asleep` },
     { figure: 'presence', label: 'Presence states', value: (now) => formatCount(now.sample.collab_awareness_states), detail: () => 'cursors and names' },
     { figure: 'joins', label: 'Joins', value: (now) => formatCount(now.sample.collab_joins_total), detail: (now) => `${formatRate(rates(now).joins)} now` },

@@ -7,6 +7,7 @@
 
 /** The figures this page reads from a `metrics` event, as `summary()` in server/metrics.ts names them. */
 export const FIGURES = [
+  'collab_nodes',
   'collab_connected_sockets',
   'collab_loaded_documents',
   'collab_sleeping_documents',
@@ -56,14 +57,17 @@ export function parseSample(payload: unknown): MetricsSample | null {
 /**
  * Rates over the interval from `previous` to `current`; null when time did not move forward.
  * A counter that went down was reset (a restarted server), so its rate for this interval is
- * NaN rather than negative. Latency is NaN when nothing was measured in the interval.
+ * NaN rather than negative; so are all rates when the number of nodes summed changed. Latency
+ * is NaN when nothing was measured in the interval.
  */
 export function ratesBetween(previous: MetricsSample, current: MetricsSample): Rates | null {
   const seconds = (current.at - previous.at) / 1000
   if (!(seconds > 0)) return null
+  // Totals over a different set of nodes are not comparable.
+  const sameNodes = Object.is(current.collab_nodes, previous.collab_nodes)
   const perSecond = (figure: Figure) => {
     const delta = current[figure] - previous[figure]
-    return delta >= 0 ? delta / seconds : NaN
+    return sameNodes && delta >= 0 ? delta / seconds : NaN
   }
   return {
     at: current.at,
@@ -72,7 +76,7 @@ export function ratesBetween(previous: MetricsSample, current: MetricsSample): R
     bytesIn: perSecond('collab_update_bytes_received_total'),
     bytesOut: perSecond('collab_update_bytes_sent_total'),
     joins: perSecond('collab_joins_total'),
-    ackMs: ackMs(previous, current),
+    ackMs: sameNodes ? ackMs(previous, current) : NaN,
   }
 }
 

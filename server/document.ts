@@ -215,6 +215,14 @@ export class CollabDocument {
 
   /** What a client with `stateVector` lacks (as a Yjs update of `format`), and the server's state vector. */
   diff(stateVector: Uint8Array, format: UpdateFormat = 'v1'): { update: Uint8Array; stateVector: Uint8Array } {
+    if (this.asleep) {
+      // Answered from the encoded content, so a join alone does not wake the doc.
+      const update = Y.diffUpdate(this.asleep, stateVector)
+      return {
+        update: format === 'v2' ? Y.convertUpdateFormatV1ToV2(update) : update,
+        stateVector: Y.encodeStateVectorFromUpdate(this.asleep),
+      }
+    }
     const doc = this.doc
     const update = format === 'v2' ? Y.encodeStateAsUpdateV2(doc, stateVector) : Y.encodeStateAsUpdate(doc, stateVector)
     return { update, stateVector: Y.encodeStateVector(doc) }

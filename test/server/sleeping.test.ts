@@ -20,11 +20,11 @@ describe('sleeping documents', () => {
     await a.whenSaved()
     await untilSleeping(server, id)
 
-    // A join is answered from the sleeping doc's content.
+    // A join is answered from the sleeping doc's encoded content, without waking it.
     const b = connectClient(server.url, id, tokens.editor)
     await b.whenSynced()
     expect(b.doc.getText('title').toString()).toBe('Kept while asleep')
-    await untilSleeping(server, id)
+    expect(server.registry.get(id)!.sleeping).toBe(true)
 
     // An update wakes it; everyone gets it, and it is stored.
     a.doc.getText('title').insert(0, 'Woken. ')

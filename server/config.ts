@@ -28,7 +28,8 @@ export interface Config {
   unloadDelayMs: number
   /**
    * Milliseconds a loaded document may go unused (no change, no join) before it sleeps: its Y.Doc
-   * is freed and its content kept as one encoded update until the next use. Env `SLEEP_AFTER_MS`, default 5000.
+   * is freed and its content kept as one encoded update, which answers joins, until the next change.
+   * Env `SLEEP_AFTER_MS`, default 5000.
    */
   sleepAfterMs: number
   /** pino level. Env `LOG_LEVEL`, default `info`. */

@@ -78,9 +78,9 @@ const REPAIR_DELAY_MS = { first: 500, max: 10_000 }
  * When an append fails, the log has a hole; the next durable point is then a snapshot of
  * the whole doc (a compaction), retried with backoff until storage works again.
  *
- * A document nobody changed for a while sleeps: its Y.Doc (several times the size of its
- * content) is freed and the content kept as one encoded update, from which the next use of
- * `doc` rebuilds it.
+ * A document nobody used for a while sleeps: its Y.Doc (several times the size of its content)
+ * is freed and the content kept as one encoded update, which answers joins (`diff`); the next
+ * use of `doc` (a change) rebuilds it.
  */
 export class CollabDocument {
   readonly presence = new Presence()

@@ -144,6 +144,58 @@ describe.skipIf(!hasChromium)('comments in the browser', { timeout: 90_000 }, ()
     await waitForStatus(away, 'saved')
   })
 
+  it('tells a person when the server refuses their change to the comments, and brings back what it kept', async () => {
+    const { links } = await suite.createDocument()
+    const owner = await suite.openEditor(await suite.newContext('Olive Owner'), links.owner)
+    await typeAtEnd(owner, 'The budget is final.')
+    // A commenter, not an editor: an editor may delete any thread, a commenter only one that is all theirs.
+    const awayContext = await suite.newContext('Casey Commenter')
+    const away = await suite.openEditor(awayContext, links.commenter)
+    await waitForEditorText(away, 'budget is final')
+    await comment(away, 'budget', 'Is it really?')
+    await waitForStatus(away, 'saved')
+    await card(owner, 'Is it really?').waitFor()
+
+    // Offline, Casey's thread still holds only Casey's comment, so deleting it is offered.
+    await awayContext.setOffline(true)
+    await waitForStatus(away, 'offline')
+    await card(away, 'Is it really?').getByRole('button', { name: 'Delete thread' }).click()
+    await away.getByRole('dialog').getByRole('button', { name: 'Delete' }).click()
+    await card(away, 'Is it really?').waitFor({ state: 'detached' })
+
+    // Meanwhile Olive replies, so the thread is no longer Casey's alone to delete.
+    const replied = card(owner, 'Is it really?')
+    await replied.locator('.thread-card__quote').click()
+    await replied.getByRole('textbox', { name: 'Reply' }).fill('Yes, signed yesterday.')
+    await replied.getByRole('button', { name: 'Reply' }).click()
+    await waitForStatus(owner, 'saved')
+
+    // The panel hides while it has no threads, and its live region with it; a locator by role would skip it.
+    const notice = away.locator('.comments-panel [role="status"]')
+    expect(await notice.textContent()).toBe('')
+    // Back online, the resync carries the deletion, which the server refuses with `forbidden`.
+    // On a phone the notice brings the comments sheet up.
+    await away.setViewportSize({ width: 390, height: 780 })
+    await awayContext.setOffline(false)
+    await away.locator('.comments-panel.is-open').waitFor()
+    await notice.filter({ hasText: 'The server refused a change to the comments' }).waitFor()
+    const restored = card(away, 'Yes, signed yesterday.')
+    await restored.waitFor()
+    expect(await restored.locator('.comment__body').allTextContents()).toEqual(['Is it really?', 'Yes, signed yesterday.'])
+    expect(await card(owner, 'Is it really?').count()).toBe(1)
+    await waitForStatus(away, 'saved')
+    await suite.screenshot(away, 'comments-refused-notice-narrow')
+    await away.setViewportSize({ width: 1280, height: 800 })
+    // The narrow layout left the page scrolled, which would slide the card under the panel's sticky header.
+    await away.evaluate(() => window.scrollTo(0, 0))
+    await notice.filter({ hasText: 'The server refused' }).waitFor()
+    await suite.screenshot(away, 'comments-refused-notice')
+
+    await away.locator('.comments-panel').getByRole('button', { name: 'Dismiss' }).click()
+    await away.locator('.comments-notice.is-shown').waitFor({ state: 'detached' })
+    expect(await notice.textContent()).toBe('')
+  })
+
   it('shows markup in a comment as text, and only plain web links as links', async () => {
     const { links } = await suite.createDocument()
     const mallory = await suite.openEditor(await suite.newContext('Mallory'), links.editor)

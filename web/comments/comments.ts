@@ -85,7 +85,11 @@ export function createComments(options: CommentsOptions): Comments {
     threads = readThreads(doc.doc)
     refresh()
   }
+  // The server refused a change and CommentsDoc reloaded the comments; without a word, the undone
+  // change (and a comment that vanished) would look like a glitch.
+  const onReset = () => sidebar?.notify('The server refused a change to the comments, so they were reloaded. Unsaved changes were undone.')
   doc.on('change', onChange)
+  doc.on('reset', onReset)
   void doc.whenLoaded().then(onChange)
 
   const threadOf = (id: string) => threads.find((entry) => entry.id === id)?.thread
@@ -207,6 +211,7 @@ export function createComments(options: CommentsOptions): Comments {
     },
     destroy() {
       doc.off('change', onChange)
+      doc.off('reset', onReset)
       buttons?.destroy()
       sidebar?.destroy()
       doc.destroy()

@@ -22,6 +22,7 @@ const NARROW_QUERY = '(max-width: 959px)'
 const PANEL_WIDTH = '340px'
 const CARD_GAP = 10
 const TIME_REFRESH_MS = 30_000
+const ANNOUNCE_DELAY_MS = 100
 
 export interface SidebarOptions {
   panel: HTMLElement
@@ -43,6 +44,8 @@ export interface Sidebar {
   reveal(threadId: string, focus: 'card' | 'none'): void
   /** The highlights moved: marks threads whose text is gone, reorders, and places the cards again. */
   refresh(): void
+  /** Shows a short notice under the header (and the sheet, on a narrow screen), in place of any earlier one. */
+  notify(text: string): void
   /** The button that opens the sheet on narrow screens. */
   readonly toggle: HTMLButtonElement
   destroy(): void
@@ -64,18 +67,28 @@ export function createSidebar(options: SidebarOptions): Sidebar {
   let frame = 0
   const cards = new Map<string, ThreadCard>()
   let draft: { element: HTMLElement; composer: Composer } | null = null
+  /** A notice was given and not dismissed, which keeps the panel up even without threads. */
+  let noticeOpen = false
+  let noticeTimer = 0
 
   const filterButtons = FILTERS.map(({ filter: value, label }) =>
     h('button', { class: 'comments-filter__option', text: label, attrs: { type: 'button', 'data-filter': value, 'aria-pressed': String(value === filter) }, on: { click: () => setFilter(value) } }),
   )
   const count = h('span', { class: 'comments-panel__count' })
   const close = h('button', { class: 'icon-button comments-panel__close', attrs: { type: 'button', 'aria-label': 'Close comments', title: 'Close comments' }, on: { click: () => setSheet(false) } }, [icon(ICONS.close)])
+  // The live region stays in the panel while empty, so that screen readers announce what appears in it.
+  const noticeText = h('p', { class: 'comments-notice__text', attrs: { role: 'status' } })
+  const notice = h('div', { class: 'comments-notice' }, [
+    noticeText,
+    h('button', { class: 'icon-button icon-button--small comments-notice__close', attrs: { type: 'button', 'aria-label': 'Dismiss', title: 'Dismiss' }, on: { click: () => dismissNotice() } }, [icon(ICONS.close)]),
+  ])
   const empty = h('p', { class: 'comments-panel__empty' })
   const list = h('div', { class: 'comments-panel__cards' })
   const header = h('header', { class: 'comments-panel__header' }, [
     h('h2', { class: 'comments-panel__title' }, ['Comments', count]),
     h('div', { class: 'comments-filter', attrs: { role: 'group', 'aria-label': 'Show comments' } }, filterButtons),
     close,
+    notice,
   ])
   panel.classList.add('comments-panel')
   panel.replaceChildren(header, empty, list)
@@ -97,6 +110,33 @@ export function createSidebar(options: SidebarOptions): Sidebar {
     toggle.setAttribute('aria-expanded', String(open))
     if (!open && panel.contains(document.activeElement)) toggle.focus()
     schedule()
+  }
+
+  const notify = (text: string) => {
+    showNotice('')
+    noticeOpen = true
+    render(threads, activeId)
+    if (narrow.matches) setSheet(true)
+    // Screen readers announce text that changes in a live region already on screen, and the panel
+    // (or the sheet) may only be appearing now.
+    noticeTimer = window.setTimeout(() => showNotice(text), ANNOUNCE_DELAY_MS)
+  }
+
+  const showNotice = (text: string) => {
+    window.clearTimeout(noticeTimer)
+    noticeText.textContent = text
+    notice.classList.toggle('is-shown', text !== '')
+  }
+
+  const dismissNotice = () => {
+    const hadFocus = notice.contains(document.activeElement)
+    showNotice('')
+    noticeOpen = false
+    render(threads, activeId)
+    if (hadFocus) {
+      if (panel.hidden) view.focus()
+      else filterButtons[0]!.focus()
+    }
   }
 
   const shows = (entry: ThreadEntry) => filter === 'all' || (filter === 'resolved') === entry.thread.resolved
@@ -144,7 +184,7 @@ export function createSidebar(options: SidebarOptions): Sidebar {
     toggle.querySelector('.comments-toggle__count')!.textContent = open > 0 ? String(open) : ''
     toggle.setAttribute('aria-label', `Comments, ${open} open`)
     empty.textContent = visible.length === 0 && !draft ? FILTERS.find((f) => f.filter === filter)!.empty : ''
-    const shown = next.length > 0 || draft !== null
+    const shown = next.length > 0 || draft !== null || noticeOpen
     panel.hidden = !shown
     toggle.hidden = !shown
     schedule()
@@ -251,9 +291,11 @@ export function createSidebar(options: SidebarOptions): Sidebar {
     closeDraft,
     reveal,
     refresh: () => render(threads, activeId),
+    notify,
     toggle,
     destroy() {
       window.clearInterval(timer)
+      window.clearTimeout(noticeTimer)
       resize.disconnect()
       narrow.removeEventListener('change', schedule)
       if (frame) cancelAnimationFrame(frame)

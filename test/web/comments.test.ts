@@ -189,6 +189,12 @@ describe.skipIf(!hasChromium)('comments in the browser', { timeout: 90_000 }, ()
     // The narrow layout left the page scrolled, which would slide the card under the panel's sticky header.
     await away.evaluate(() => window.scrollTo(0, 0))
     await notice.filter({ hasText: 'The server refused' }).waitFor()
+    // Wide again, the floating comment button moves back beside the page, clear of the text.
+    const floating = away.locator('.comment-float')
+    if (await floating.isVisible()) {
+      const text = await away.locator('.ProseMirror p').first().boundingBox()
+      await expect.poll(async () => (await floating.boundingBox())!.x).toBeGreaterThan(text!.x + text!.width)
+    }
     await suite.screenshot(away, 'comments-refused-notice')
 
     await away.locator('.comments-panel').getByRole('button', { name: 'Dismiss' }).click()

@@ -65,12 +65,17 @@ export function createCommentButtons(view: EditorView, page: HTMLElement, may: {
     floating.style.left = `${Math.min(Math.max(end.left - box.left - 16, 4), box.width - 40)}px`
   }
 
+  // The page's width decides where the button goes (beside the text or below the selection).
+  const resized = new ResizeObserver(() => update())
+  resized.observe(page)
+
   update()
   return {
     toolbarButton,
     update,
     destroy() {
       document.removeEventListener('keydown', onKey)
+      resized.disconnect()
       floating.remove()
     },
   }

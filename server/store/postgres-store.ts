@@ -1,8 +1,9 @@
-import { DatabaseError, escapeIdentifier, Pool } from 'pg'
+import { DatabaseError, Pool } from 'pg'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
 import { ROLES } from '../../shared/protocol.ts'
 import type { Role } from '../../shared/protocol.ts'
+import { migrate, tableNames, type Tables } from './postgres-schema.ts'
 import type { DocumentRecord, LinkRecord, Store, StoredContent } from './store.ts'
 
 // Several server nodes share one database, and each keeps its own in-memory Yjs doc of a
@@ -39,8 +40,6 @@ export interface PostgresStore extends Store {
 const MAX_BATCH = { rows: 1000, bytes: 8 * 1024 * 1024 }
 /** What PostgreSQL text cannot hold (NUL) or would store as U+FFFD (a lone surrogate), merging names. */
 const UNSTORABLE_NAME = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-/** Class id of the advisory lock that runs migrations one node at a time. */
-const MIGRATION_LOCK_CLASS = 0x636f6c6c
 
 /** Opens the store and brings its tables up to date. Rejects when the database cannot be reached. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -71,75 +70,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error
   }
   return new PgStore(pool, tables, ownPool ? () => pool.end() : async () => void pool.off('error', onPoolError))
-}
-
-type Tables = ReturnType<typeof tableNames>
-
-function tableNames(schema: string | undefined) {
-  const table = (name: string) => (schema === undefined ? name : `${escapeIdentifier(schema)}.${name}`)
-  const [migrations, documents, links] = [table('schema_migrations'), table('documents'), table('links')]
-  return { migrations, documents, links, updates: table('updates'), snapshots: table('snapshots'), health: table('health') }
-}
-
-// Append only, never edited: a node runs every migration its version lacks, in order, in one
-// transaction. Names compare as bytes (COLLATE "C"): they are opaque keys, names differing in
-// case stay apart, and no locale change can reorder an index.
-const MIGRATIONS: ((t: Tables) => string)[] = [
-  (t) => `
-    CREATE TABLE ${t.documents} (id text COLLATE "C" PRIMARY KEY, created_at timestamptz NOT NULL, title text NOT NULL);
-    CREATE TABLE ${t.links} (
-      document_id text COLLATE "C" NOT NULL REFERENCES ${t.documents} (id) ON DELETE CASCADE,
-      role text NOT NULL CHECK (role IN ('viewer', 'commenter', 'editor', 'owner')),
-      token_hash text NOT NULL,
-      created_at timestamptz NOT NULL,
-      PRIMARY KEY (document_id, role)
-    );
-    CREATE TABLE ${t.updates} (
-      doc_name text COLLATE "C" NOT NULL,
-      seq bigint GENERATED ALWAYS AS IDENTITY,
-      data bytea NOT NULL,
-      PRIMARY KEY (doc_name, seq)
-    );
-    CREATE TABLE ${t.snapshots} (
-      doc_name text COLLATE "C" NOT NULL,
-      id bigint GENERATED ALWAYS AS IDENTITY,
-      data bytea NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (doc_name, id)
-    );
-    CREATE TABLE ${t.health} (id smallint PRIMARY KEY, checked_at timestamptz NOT NULL);`,
-]
-
-async function migrate(pool: Pool, t: Tables, lockName: string): Promise<void> {
-  const client = await pool.connect()
-  // A checked-out client has no pool listener: a dropped connection would be an unhandled 'error'.
-  const ignore = () => undefined
-  client.on('error', ignore)
-  try {
-    await client.query('BEGIN')
-    // Nodes starting together would otherwise race to create the same tables.
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, lockName])
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${t.migrations} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-    )
-    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${t.migrations}`)
-    const current = rows[0]?.version ?? 0
-    if (current > MIGRATIONS.length) throw new Error(`database schema version ${current} is newer than this server`)
-    for (const [index, migration] of MIGRATIONS.entries()) {
-      if (index < current) continue
-      await client.query(migration(t))
-      await client.query(`INSERT INTO ${t.migrations} (version) VALUES ($1)`, [index + 1])
-    }
-    await client.query('COMMIT')
-    client.release()
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    // Released with the error, the client is closed rather than reused in an unknown state.
-    client.release(error instanceof Error ? error : new Error(String(error)))
-    throw error
-  } finally {
-    client.off('error', ignore)
-  }
 }
 
 /** What this node knows about one doc name's rows. */

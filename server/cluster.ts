@@ -97,6 +97,10 @@ export async function joinCluster(
     reply(states ? Buffer.from(states).toString('base64') : null)
   })
 
+  /** The answers of the other nodes that replied within the adapter's requestsTimeout. */
+  const askPeers = (event: string, ...args: unknown[]): Promise<unknown[]> =>
+    peers.serverSideEmitWithAck(event, ...args).catch((error: { responses?: unknown[] }) => error.responses ?? [])
+
   return {
     publishUpdate(name, update) {
       peers.serverSideEmit('doc-update', name, Buffer.from(update).toString('base64'))
@@ -107,15 +111,11 @@ export async function joinCluster(
     async presenceElsewhere(name) {
       // The adapter's requestsTimeout bounds the wait; a node that does not answer in time
       // has its presence relayed as it changes.
-      const replies = await peers
-        .serverSideEmitWithAck('presence', name)
-        .catch((error: { responses?: unknown[] }) => error.responses ?? [])
+      const replies = await askPeers('presence', name)
       return replies.filter((r): r is string => typeof r === 'string').map((r) => Buffer.from(r, 'base64'))
     },
     async summariesElsewhere() {
-      const replies = await peers
-        .serverSideEmitWithAck('metrics-summary')
-        .catch((error: { responses?: unknown[] }) => error.responses ?? [])
+      const replies = await askPeers('metrics-summary')
       return replies.filter((r): r is Record<string, number> => typeof r === 'object' && r !== null)
     },
     async close() {

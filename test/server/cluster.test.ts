@@ -142,7 +142,11 @@ describe.skipIf(missing !== null)('several nodes on Redis and PostgreSQL', () =>
     // Acks still come, from the database.
     await Promise.all([onA.whenSaved(), onB.whenSaved()])
     await redis.start()
-    await untilConverged([onA.doc, onB.doc], 20_000)
+    await untilConverged([onA.doc, onB.doc], 20_000).catch((error: Error) => {
+      // What each node logged (its Redis outage and resync) tells why a run did not converge.
+      const texts = [onA, onB].map((c) => JSON.stringify(c.doc.getText('text').toString())).join(' vs ')
+      throw new Error(`${error.message}: ${texts}\nnode A logged:\n${a!.stderr()}\nnode B logged:\n${b!.stderr()}`)
+    })
     expect(onA.doc.getText('text').toString()).toContain('A during the outage.')
     expect(onA.doc.getText('text').toString()).toContain('B during the outage.')
   })

@@ -39,15 +39,17 @@ export class Encoder {
   private readonly text = new sio.Encoder()
 
   encode(packet: sio.Packet): EncodedPacket[] {
-    if ((packet.type === sio.PacketType.EVENT || packet.type === sio.PacketType.ACK) && Array.isArray(packet.data)) {
+    const data: unknown = packet.data
+    const isEventOrAck = packet.type === sio.PacketType.EVENT || packet.type === sio.PacketType.ACK
+    if (isEventOrAck && Array.isArray(data) && data.some(containsBinary)) {
       const attachments: Attachment[] = []
       const rest: unknown[] = []
-      packet.data.forEach((arg: unknown, index) => {
+      data.forEach((arg: unknown, index) => {
         const bytes = asBytes(arg)
         if (bytes) addAttachment(attachments, bytes, index + 1)
         else rest.push(withPlaceholders(arg, attachments))
       })
-      if (attachments.length > 0) return [encodeFrame(packet, rest, attachments)]
+      return [encodeFrame(packet, rest, attachments)]
     }
     return this.text.encode(packet)
   }
@@ -184,6 +186,13 @@ function withAttachments(value: unknown, attachments: Attachment[]): unknown {
   }
   for (const key of keys) value[key] = withAttachments(value[key], attachments)
   return value
+}
+
+/** Whether `value` is or holds a binary; checked first, so packets without one (acks) are not copied. */
+function containsBinary(value: unknown): boolean {
+  if (asBytes(value)) return true
+  if (Array.isArray(value)) return value.some(containsBinary)
+  return isPlainObject(value) && Object.values(value).some(containsBinary)
 }
 
 function asBytes(value: unknown): Uint8Array | null {

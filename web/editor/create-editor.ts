@@ -11,6 +11,7 @@ import { linkCommand } from './link-dialog.ts'
 import { markdownInputRules } from './input-rules.ts'
 import { placeholder } from './placeholder.ts'
 import { schema } from './schema.ts'
+import { stickyCaret } from './sticky-caret.ts'
 import { createToolbar, type Toolbar } from './toolbar.ts'
 
 export interface Editor {
@@ -29,8 +30,9 @@ export interface EditorOptions {
 
 /**
  * A ProseMirror editor bound to the `prosemirror` fragment of a Y.Doc: y-prosemirror's sync
- * plugin, remote cursors from `awareness`, and an undo manager that only undoes this editor's
- * own changes (it tracks the sync plugin's origin, never the provider's).
+ * plugin, remote cursors from `awareness`, an undo manager that only undoes this editor's
+ * own changes (it tracks the sync plugin's origin, never the provider's), and a caret that
+ * stays after what this person typed when a peer types at the same spot.
  */
 export function createEditor(mount: HTMLElement, fragment: Y.XmlFragment, awareness: Awareness, options: EditorOptions): Editor {
   let editable = options.editable
@@ -49,6 +51,7 @@ export function createEditor(mount: HTMLElement, fragment: Y.XmlFragment, awaren
       ySyncPlugin(fragment, initial ? { mapping: initial.mapping } : {}),
       yCursorPlugin(awareness, { cursorBuilder: buildCursor, selectionBuilder: buildSelection }),
       yUndoPlugin(),
+      stickyCaret(),
       ...editorKeymaps(editLink),
       markdownInputRules(),
       dropCursor({ color: 'var(--accent)' as string, width: 2 }),

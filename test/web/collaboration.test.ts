@@ -16,7 +16,7 @@ describe.skipIf(!hasChromium)('editing together in the browser', { timeout: 90_0
     await waitForStatus(alan, 'saved')
     await typeAtEnd(ada, 'Notes: ')
     await waitForEditorText(alan, 'Notes: ')
-    await typeAtEnd(alan, '')
+    await typeAtEnd(alan, '') // only moves his caret to the end
     return { ada, alan }
   }
 
@@ -41,7 +41,7 @@ describe.skipIf(!hasChromium)('editing together in the browser', { timeout: 90_0
         if (i >= words.length) continue
         await page.keyboard.type(words[i]!)
         length++
-        await expect.poll(() => editorText(other).then((text) => text.length)).toBe(length)
+        await expect.poll(() => editorText(other).then((text) => text.length), { timeout: 15_000 }).toBe(length)
       }
     }
     // Ada's first letter landed after Alan's caret, so his words come first.
@@ -143,4 +143,3 @@ describe.skipIf(!hasChromium)('editing together in the browser', { timeout: 90_0
     await waitForEditorText(alan, 'Written by Ada. Then Alan.', 'equals')
   })
 })
-

@@ -54,14 +54,15 @@ class Batch {
 }
 
 /**
- * A document whose batches follow each other closer than `busyBelowMs` on average is busy: its
- * next batch waits until `everyMs` after the previous one, so it gathers more changes (fewer,
- * larger messages and appends, at up to `everyMs` of extra latency). A quieter document sends
- * each batch at the end of its turn.
+ * A document whose changes arrive closer than `busyBelowMs` apart on average (over the last
+ * dozen or so) is busy: its next batch waits until `everyMs` after the previous one, so it
+ * gathers more changes (fewer, larger messages and appends, at up to `everyMs` of extra latency).
+ * A quieter document sends each batch at the end of its turn. Arrivals, not batches, are
+ * averaged, so coalescing does not hide the rate that turned it on.
  */
-const COALESCING = { busyBelowMs: 10, everyMs: 5 }
+const COALESCING = { busyBelowMs: 8, everyMs: 10, smoothing: 0.1 }
 /** Longer gaps count as this much, so one long pause does not hide a busy spell that starts after it. */
-const MAX_BATCH_GAP_MS = 1000
+const MAX_ARRIVAL_GAP_MS = 100
 
 /** Delay before retrying a failed write, doubling up to the maximum. */
 const REPAIR_DELAY_MS = { first: 500, max: 10_000 }
@@ -95,9 +96,10 @@ export class CollabDocument {
   private lastUsedAt = Date.now()
   /** Changes not yet relayed or stored: those of this turn of the event loop, or more when busy. */
   private batch: Batch | null = null
-  /** When the last batch was sent (performance.now()), and a moving average of the time between batches. */
+  /** When the last batch was sent and the last change arrived (performance.now()), and a moving average of the time between changes. */
   private lastBatchAt = -Infinity
-  private batchIntervalMs = MAX_BATCH_GAP_MS
+  private lastArrivalAt = -Infinity
+  private arrivalIntervalMs = MAX_ARRIVAL_GAP_MS
   /** Sequence number of the latest append. */
   private appendSeq = 0
   /** Settles when the latest append has settled (the store settles appends in order). */
@@ -261,9 +263,13 @@ export class CollabDocument {
       this.sendBatch() // keeps the room's changes in the order they were made
       return relay.toLocalRoom(this.name, update)
     }
+    const now = performance.now()
+    const gap = Math.min(now - this.lastArrivalAt, MAX_ARRIVAL_GAP_MS)
+    this.arrivalIntervalMs += COALESCING.smoothing * (gap - this.arrivalIntervalMs)
+    this.lastArrivalAt = now
     if (!this.batch) {
       this.batch = new Batch()
-      const wait = this.batchIntervalMs < COALESCING.busyBelowMs ? this.lastBatchAt + COALESCING.everyMs - performance.now() : 0
+      const wait = this.arrivalIntervalMs < COALESCING.busyBelowMs ? this.lastBatchAt + COALESCING.everyMs - now : 0
       if (wait >= 1) setTimeout(() => this.sendBatch(), wait)
       else setImmediate(() => this.sendBatch())
     }
@@ -276,10 +282,7 @@ export class CollabDocument {
     const batch = this.batch
     if (!batch) return
     this.batch = null
-    const now = performance.now()
-    const gap = Math.min(now - this.lastBatchAt, MAX_BATCH_GAP_MS)
-    this.batchIntervalMs = 0.8 * this.batchIntervalMs + 0.2 * gap
-    this.lastBatchAt = now
+    this.lastBatchAt = performance.now()
     const update = batch.updates.length === 1 ? batch.updates[0]! : Y.mergeUpdates(batch.updates)
     // Its only sender has all of it; with several, each gets the others' changes (and its own back).
     const except = batch.senders.size === 1 ? [...batch.senders][0]! : null

@@ -94,7 +94,7 @@ describe('batching a busy document', () => {
     // Quiet: 20 ms apart, each update is its own message.
     await typeAndSend(8, 20)
     expect(received).toHaveLength(8)
-    // Busy: every millisecond or two, the server sends at most one message per 5 ms.
+    // Busy: every millisecond or two, the server sends at most one message per 10 ms.
     received.length = 0
     await typeAndSend(80, 1)
     expect(received.length).toBeLessThan(60)

@@ -21,12 +21,19 @@ function recordUpdates(socket: RawSocket, doc: Y.Doc): Uint8Array[] {
   return received
 }
 
+/** A server, a new doc, and `count` single-frame sockets joined to it as editors, with their docs. */
+async function joinedSockets(count: number) {
+  const server = await startTestServer()
+  const { id, tokens } = await server.createDocument()
+  const sockets = await Promise.all(Array.from({ length: count }, () => rawSocket(server.url, { singleFrame: true })))
+  const docs = await Promise.all(sockets.map(async (socket) => (await join(socket, id, tokens.editor)).doc))
+  return { server, id, tokens, sockets, docs }
+}
+
 describe('batching a busy document', () => {
   it('relays and stores the updates of one event-loop turn as one merged update, acking each', async () => {
-    const server = await startTestServer()
-    const { id, tokens } = await server.createDocument()
-    const [a, b, observer] = await Promise.all([0, 1, 2].map(() => rawSocket(server.url, { singleFrame: true })))
-    const docs = await Promise.all([a!, b!, observer!].map(async (socket) => (await join(socket, id, tokens.editor)).doc))
+    const { server, id, tokens, sockets, docs } = await joinedSockets(3)
+    const [a, b, observer] = sockets
     const [aDoc, bDoc, observerDoc] = docs as [Y.Doc, Y.Doc, Y.Doc]
     const toA = recordUpdates(a!, aDoc)
     const toB = recordUpdates(b!, bDoc)
@@ -58,11 +65,9 @@ describe('batching a busy document', () => {
   })
 
   it('relays a lone update at once, to everyone but its sender', async () => {
-    const server = await startTestServer()
-    const { id, tokens } = await server.createDocument()
-    const [a, observer] = await Promise.all([0, 1].map(() => rawSocket(server.url, { singleFrame: true })))
-    const { doc: aDoc } = await join(a!, id, tokens.editor)
-    const { doc: observerDoc } = await join(observer!, id, tokens.editor)
+    const { id, sockets, docs } = await joinedSockets(2)
+    const [a, observer] = sockets
+    const [aDoc, observerDoc] = docs as [Y.Doc, Y.Doc]
     const toA = recordUpdates(a!, aDoc)
     const toObserver = recordUpdates(observer!, observerDoc)
     const update = captureUpdate(aDoc, (d) => d.getText('t').insert(0, 'alone'))
@@ -73,11 +78,9 @@ describe('batching a busy document', () => {
   })
 
   it('coalesces a busy document into fewer messages, and a quiet one not at all', async () => {
-    const server = await startTestServer()
-    const { id, tokens } = await server.createDocument()
-    const [sender, observer] = await Promise.all([0, 1].map(() => rawSocket(server.url, { singleFrame: true })))
-    const { doc: senderDoc } = await join(sender!, id, tokens.editor)
-    const { doc: observerDoc } = await join(observer!, id, tokens.editor)
+    const { id, sockets, docs } = await joinedSockets(2)
+    const [sender, observer] = sockets
+    const [senderDoc, observerDoc] = docs as [Y.Doc, Y.Doc]
     const received = recordUpdates(observer!, observerDoc)
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
     const typeAndSend = async (count: number, everyMs: number) => {

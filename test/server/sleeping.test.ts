@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest'
+import type { Config } from '../../server/config.ts'
 import { connectClient, startTestServer, untilConverged, type TestServer } from '../helpers.ts'
+
+/** A server with `config`, a new doc on it, and an editor who has set (and saved) its title. */
+async function docWithTitle(config: Partial<Config>, title: string) {
+  const server = await startTestServer(config)
+  const { id, tokens } = await server.createDocument()
+  const a = connectClient(server.url, id, tokens.editor)
+  await a.whenSynced()
+  a.doc.getText('title').insert(0, title)
+  await a.whenSaved()
+  return { server, id, tokens, a }
+}
 
 /** Polls until the loaded doc `name` sleeps (or wakes, with `asleep = false`). */
 async function untilSleeping(server: TestServer, name: string, asleep = true): Promise<void> {
@@ -12,12 +24,7 @@ async function untilSleeping(server: TestServer, name: string, asleep = true): P
 
 describe('sleeping documents', () => {
   it('free an unused doc, then serve joins and updates from where it was', async () => {
-    const server = await startTestServer({ sleepAfterMs: 50 })
-    const { id, tokens } = await server.createDocument()
-    const a = connectClient(server.url, id, tokens.editor)
-    await a.whenSynced()
-    a.doc.getText('title').insert(0, 'Kept while asleep')
-    await a.whenSaved()
+    const { server, id, tokens, a } = await docWithTitle({ sleepAfterMs: 50 }, 'Kept while asleep')
     await untilSleeping(server, id)
 
     // A join is answered from the sleeping doc's encoded content, without waking it.
@@ -45,12 +52,7 @@ describe('sleeping documents', () => {
 
   it('store the title when falling asleep, and are counted and read without waking', async () => {
     const adminToken = 'admin-token-for-tests-0123456789'
-    const server = await startTestServer({ sleepAfterMs: 50, adminToken })
-    const { id, tokens } = await server.createDocument()
-    const a = connectClient(server.url, id, tokens.editor)
-    await a.whenSynced()
-    a.doc.getText('title').insert(0, 'Minutes')
-    await a.whenSaved()
+    const { server, id, tokens } = await docWithTitle({ sleepAfterMs: 50, adminToken }, 'Minutes')
     await untilSleeping(server, id)
 
     const info = await fetch(`${server.url}/api/docs/${id}`, { headers: { authorization: `Bearer ${tokens.viewer}` } })
@@ -62,12 +64,7 @@ describe('sleeping documents', () => {
 
   it('keep a doc awake while it is in use', async () => {
     // The sweep stays out of the way (a minute); the test asks the doc itself, at chosen times.
-    const server = await startTestServer({ sleepAfterMs: 60_000 })
-    const { id, tokens } = await server.createDocument()
-    const a = connectClient(server.url, id, tokens.editor)
-    await a.whenSynced()
-    a.doc.getText('title').insert(0, 'in use')
-    await a.whenSaved()
+    const { server, id } = await docWithTitle({ sleepAfterMs: 60_000 }, 'in use')
     const document = server.registry.get(id)!
     expect(document.sleepIfQuiet(1000)).toBe(false) // just changed
     expect(document.sleeping).toBe(false)
